@@ -1,0 +1,52 @@
+// createApp(deps): the Express app, its routers and the error handler. It never listens;
+// server.ts does that, and tests build a fresh app per test on a temporary folder.
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { Settings } from './settings.ts';
+import type { ProjectContext } from './services/context.ts';
+import { basicAuth } from './http/auth.ts';
+import { errorHandler } from './http/errors.ts';
+import { jsonBody } from './http/requestBody.ts';
+import { miscRouter } from './http/misc.ts';
+import { projectRouter } from './http/project.ts';
+import { tasksRouter } from './http/tasks.ts';
+
+export interface AppDeps {
+  settings: Settings;
+  logger: Logger;
+  /** The project requests act on. */
+  project: ProjectContext;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { settings, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(basicAuth(settings.AUTH_USERNAME, settings.AUTH_PASSWORD));
+  app.use(jsonBody(settings.MAX_BODY_SIZE));
+  const ctx = () => deps.project;
+  const limits = { body: settings.MAX_BODY_SIZE };
+  app.use(miscRouter(ctx, limits));
+  app.use(projectRouter(ctx, limits));
+  app.use(tasksRouter(ctx));
+  app.use((req, res) => {
+    res.status(404).json({ status: 404, detail: `No route ${req.method} ${req.path}` });
+  });
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,67 @@
+// The records a project holds, in the shapes Label Studio 0.8 stores them.
+import { z } from 'zod';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** A tasks.json entry: {"id", "data", ["predictions"]} (other keys kept as found). */
+export interface Task {
+  id: number;
+  data: JsonObject;
+  predictions?: JsonObject[];
+  [key: string]: unknown;
+}
+
+/** One completion: whatever the client sent plus the server's id and created_at. */
+export interface Completion {
+  id: number;
+  created_at?: number;
+  [key: string]: unknown;
+}
+
+/** A completions/<id>.json file: a snapshot of the task plus its completions. */
+export interface CompletionFile {
+  id: number;
+  data: JsonObject;
+  completions: Completion[];
+  [key: string]: unknown;
+}
+
+/** config.json: free-form, with the keys the server reads typed. */
+export interface ProjectSettings {
+  title?: string;
+  description?: string;
+  instruction?: string;
+  allow_delete_completions?: boolean;
+  sampling?: string;
+  ml_backends?: { url: string; name: string }[];
+  source?: JsonObject;
+  target?: JsonObject;
+  [key: string]: unknown;
+}
+
+export const SAMPLING_METHODS = ['sequential', 'uniform', 'prediction-score-min', 'prediction-score-max'] as const;
+export type SamplingMethod = (typeof SAMPLING_METHODS)[number];
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** A completion or prediction given at import must be an object with a result list. */
+export const importedAnnotation = jsonObject.refine((v) => Array.isArray(v.result), {
+  message: 'must be an object with a "result" list',
+});
+
+/** A task to be added, after import parsing: data plus optional annotations. */
+export interface NewTask {
+  data: JsonObject;
+  predictions?: JsonObject[];
+  completions?: JsonObject[];
+}
+
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A completion counts as cancelled if was_cancelled or the legacy skipped is truthy. */
+export function isCancelled(c: Completion | JsonObject): boolean {
+  return Boolean(c.was_cancelled) || Boolean(c.skipped);
+}

@@ -1,0 +1,62 @@
+// One catalogue of errors: an HttpError carries a status, a stable code and a message;
+// one middleware turns it into JSON. Client errors are 4xx with {"detail"} (0.8 sent a
+// 500 envelope with a traceback for most of them); an unknown exception is a 500 with the
+// request id, and its stack goes only to the log.
+import type { ErrorRequestHandler } from 'express';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** A body other than {"status", "detail"}: the shapes 0.8 clients expect on some routes. */
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (detail: string, code = 'bad_request') => new HttpError(400, code, detail);
+export const notFound = (detail: string) => new HttpError(404, 'not_found', detail);
+export const unprocessable = (detail: string, code = 'unprocessable') => new HttpError(422, code, detail);
+export const conflict = (detail: string) => new HttpError(409, 'conflict', detail);
+export const tooLarge = (detail: string, body?: unknown) => new HttpError(413, 'too_large', detail, body);
+
+/** Parses a path id strictly: "12abc" and "-1" are not ids. */
+export function parseId(raw: unknown, what = 'id'): number {
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw badRequest(`${what} must be a non-negative integer, got ${JSON.stringify(raw ?? '')}`, 'bad_id');
+  return Number(raw);
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  if (res.headersSent) {
+    req.log?.error({ err }, 'error after the response started');
+    res.destroy();
+    return;
+  }
+  if (err instanceof HttpError) {
+    res.status(err.status).json(err.body ?? { status: err.status, detail: err.message });
+    return;
+  }
+  // Errors raised by body parsers and multer carry a status or a code of their own.
+  const e = err as { type?: string; status?: number; statusCode?: number; message?: string; code?: string; limit?: number };
+  if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE') {
+    res.status(413).json({ status: 413, detail: `Request body is larger than the limit${e.limit ? ` of ${e.limit} bytes` : ''}` });
+    return;
+  }
+  if (e.type === 'entity.parse.failed') {
+    res.status(400).json({ status: 400, detail: `Malformed JSON body: ${e.message}` });
+    return;
+  }
+  if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) {
+    res.status(400).json({ status: 400, detail: e.message ?? 'Bad multipart request' });
+    return;
+  }
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    res.status(status).json({ status, detail: e.message ?? 'Bad request' });
+    return;
+  }
+  req.log?.error({ err }, 'unhandled error');
+  res.status(500).json({ status: 500, detail: 'Internal server error', request_id: String(req.id ?? '') });
+};

@@ -1,0 +1,48 @@
+// /version, /api/health, /api/states, /api/validate-config.
+import { Router } from 'express';
+import { readFileSync } from 'node:fs';
+import type { ProjectContext } from '../services/context.ts';
+import { checkLabelConfig } from '../services/project.ts';
+import { HttpError } from './errors.ts';
+import { route } from './methods.ts';
+import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+
+export function miscRouter(ctx: () => ProjectContext, limits: { body: number }): Router {
+  const r = Router();
+
+  route(r, '/version', {
+    get: (_req, res) => {
+      res.json({ 'label-studio-backend': pkg.version, server: pkg.name, 'label-studio-frontend': null });
+    },
+  });
+
+  route(r, '/api/health', {
+    get: (_req, res) => {
+      res.json({ status: 'up' });
+    },
+  });
+
+  route(r, '/api/states', {
+    get: (_req, res) => {
+      res.json({ status: 'done' });
+    },
+  });
+
+  route(r, '/api/validate-config', {
+    post: [
+      multipartFields(limits.body),
+      textBody(limits.body),
+      (req, res) => {
+        const xml = labelConfigOf(req, { json: true, raw: true });
+        if (typeof xml !== 'string') throw new HttpError(417, 'no_label_config', 'No label_config in POST');
+        const result = checkLabelConfig(ctx(), xml);
+        if (!result.ok) throw new HttpError(400, 'invalid_label_config', result.errors.join('; '), { label_config: result.errors });
+        res.status(204).end();
+      },
+    ],
+  });
+
+  return r;
+}

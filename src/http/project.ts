@@ -1,0 +1,78 @@
+// /api/project, its config, next task, import and export.
+import { Router, type Request, type Response } from 'express';
+import type { ProjectContext } from '../services/context.ts';
+import { saveLabelConfig, serializeProject } from '../services/project.ts';
+import { nextTask } from '../services/next.ts';
+import { chooseFormat, currentConfig, sendExport } from '../services/export.ts';
+import { supportedFormats } from '../exporters/registry.ts';
+import { HttpError } from './errors.ts';
+import { annotatorOf } from './auth.ts';
+import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
+import { route } from './methods.ts';
+import { importHandler } from './import.ts';
+import { patchProject } from '../services/settings.ts';
+
+export function projectRouter(ctx: () => ProjectContext, limits: { body: number }): Router {
+  const r = Router();
+
+  route(r, '/api/project', {
+    get: (_req, res) => {
+      res.json(serializeProject(ctx()));
+    },
+    post: (req, res) => {
+      if (req.query.new) {
+        throw new HttpError(400, 'single_project', 'Creating projects needs multi-project mode; this server serves one project');
+      }
+      res.json(serializeProject(ctx()));
+    },
+    patch: async (req, res) => {
+      await patchProject(ctx(), req.body);
+      res.status(201).json(serializeProject(ctx()));
+    },
+  });
+
+  route(r, '/api/project/config', {
+    post: [
+      multipartFields(limits.body),
+      textBody(limits.body),
+      async (req: Request, res: Response) => {
+        const xml = labelConfigOf(req, { json: true, raw: true });
+        if (xml === undefined) throw new HttpError(400, 'no_label_config', 'No label_config in request', { label_config: ['No label_config in request'] });
+        if (typeof xml !== 'string') throw new HttpError(400, 'no_label_config', 'can only parse strings', { label_config: ['can only parse strings'] });
+        await saveLabelConfig(ctx(), xml);
+        res.status(201).end();
+      },
+    ],
+  });
+
+  route(r, '/api/project/next', {
+    get: (req, res) => {
+      const task = nextTask(ctx(), annotatorOf(req, res));
+      if (!task) {
+        res.status(404).json({ status: 404, detail: 'No more tasks' });
+        return;
+      }
+      res.json(task);
+    },
+  });
+
+  route(r, '/api/project/import', { post: importHandler(ctx) });
+
+  route(r, '/api/project/export', {
+    get: async (req, res) => {
+      const c = ctx();
+      const format = chooseFormat(c, req.query.format);
+      const zip = req.query.zip === '1' || req.query.zip === 'true';
+      await sendExport(c, format, res, zip);
+    },
+  });
+
+  route(r, '/api/project/export/formats', {
+    get: (_req, res) => {
+      const formats = supportedFormats(currentConfig(ctx()));
+      res.json(formats.map((f) => ({ name: f.name, title: f.title, description: f.description })));
+    },
+  });
+
+  return r;
+}

@@ -1,0 +1,113 @@
+// Checks imported items against the config's data keys (spec config-and-import §2.3,
+// api.md §4.7) and turns them into tasks. All items are checked; errors come back as
+// 0.8's list of strings, "Error at item {i}: {message} :: {item}", at most 100.
+import type { JsonObject, NewTask } from '../domain/types.ts';
+import { isJsonObject } from '../domain/types.ts';
+
+export const MAX_ITEM_ERRORS = 100;
+const UNDEFINED_KEY = '$undefined$';
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+/** Allowed JSON types of a data value, by the tag that reads it. */
+function allowedTypes(tag: string): string[] {
+  switch (tag) {
+    case 'Text':
+    case 'Header':
+      return ['string', 'number'];
+    case 'Paragraphs':
+      return ['array'];
+    case 'Table':
+      return ['object'];
+    case 'TimeSeries':
+    case 'TimeSeriesChannel':
+      return ['object', 'array', 'string'];
+    case 'List':
+      return ['array'];
+    default:
+      return ['string'];
+  }
+}
+
+/** Moves a "$undefined$" value (TXT lines, hosted files) to the first data key. */
+export function placeUndefinedKey(data: JsonObject, dataTypes: Record<string, string>): JsonObject {
+  const first = Object.keys(dataTypes)[0];
+  if (first === undefined || !(UNDEFINED_KEY in data)) return data;
+  const { [UNDEFINED_KEY]: value, ...rest } = data;
+  return { ...rest, [first]: value! };
+}
+
+/** The first problem of one task's data, or undefined. */
+export function checkTaskData(data: JsonObject, dataTypes: Record<string, string>): string | undefined {
+  for (const [key, tag] of Object.entries(dataTypes)) {
+    if (!(key in data)) return `"${key}" key is expected in task data`;
+    const value = data[key];
+    const type = jsonType(value);
+    const allowed = allowedTypes(tag);
+    const ok = allowed.includes(type) || (type === 'boolean' && allowed.includes('number'));
+    if (!ok) return `data["${key}"]=${JSON.stringify(value)} is of type "${type}", but types "${allowed.join(', ')}" are expected`;
+    if (tag === 'List' && !(value as unknown[]).every((x) => isJsonObject(x) && 'text' in x)) return 'Each item from List must have key text';
+  }
+  return undefined;
+}
+
+function checkAnnotations(list: unknown, kind: 'completions' | 'predictions'): string | undefined {
+  if (list === undefined) return undefined;
+  const singular = kind === 'completions' ? 'Completion' : 'Prediction';
+  if (!Array.isArray(list)) return `Task[${kind}] must be a list`;
+  for (const a of list) {
+    if (!isJsonObject(a) || !('result' in a)) return `${singular} must have "result" fields`;
+    if (!Array.isArray(a.result)) return `"result" field in ${singular.toLowerCase()} must be list`;
+  }
+  return undefined;
+}
+
+function checkItem(item: unknown, dataTypes: Record<string, string>): { task?: NewTask; error?: string } {
+  if (!isJsonObject(item)) return { error: 'Task root must be dict with "data", "meta", "completions", "predictions" fields' };
+  if ('data' in item) {
+    if (!isJsonObject(item.data)) return { error: 'Task[data] must be an object' };
+    const data = placeUndefinedKey(item.data, dataTypes);
+    const problem = checkTaskData(data, dataTypes);
+    if (problem) return { error: `${problem} [assume: item["data"] = task root with values]` };
+    const annotationProblem = checkAnnotations(item.completions, 'completions') ?? checkAnnotations(item.predictions, 'predictions');
+    if (annotationProblem) return { error: annotationProblem };
+    if (item.meta !== undefined && typeof item.meta !== 'object') return { error: 'Task[meta] must be an object or a list' };
+    if (item.meta === null) return { error: 'Task[meta] must be an object or a list' };
+    const task: NewTask = { data };
+    if (item.predictions !== undefined) task.predictions = item.predictions as JsonObject[];
+    if (item.completions !== undefined) task.completions = item.completions as JsonObject[];
+    return { task };
+  }
+  const data = placeUndefinedKey(item, dataTypes);
+  const problem = checkTaskData(data, dataTypes);
+  if (problem) return { error: `${problem} [assume: item as is = task root with values] ` };
+  return { task: { data } };
+}
+
+function itemText(item: unknown): string {
+  const text = JSON.stringify(item) ?? String(item);
+  return text.length > 300 ? text.slice(0, 300) + '...' : text;
+}
+
+/** Validates every item; returns the tasks, or the error list (capped at 100 with "..."). */
+export function validateImportItems(items: unknown[], dataTypes: Record<string, string>): { tasks: NewTask[]; errors: string[] } {
+  const tasks: NewTask[] = [];
+  const errors: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const { task, error } = checkItem(items[i], dataTypes);
+    if (error !== undefined) {
+      if (errors.length >= MAX_ITEM_ERRORS - 1) {
+        errors.push('...');
+        break;
+      }
+      errors.push(`Error at item ${i}: ${error} :: ${itemText(items[i])}`);
+    } else if (errors.length === 0) {
+      tasks.push(task!);
+    }
+  }
+  return { tasks: errors.length ? [] : tasks, errors };
+}

@@ -1,0 +1,66 @@
+// Entry point: read settings, open the project, listen, shut down cleanly.
+import { pino } from 'pino';
+import type { Server } from 'node:http';
+import { createApp } from './app.ts';
+import { loadSettings, SettingsError } from './settings.ts';
+import { openProjectContext } from './storage/openProject.ts';
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({
+    level: settings.LOG_LEVEL,
+    ...(process.stdout.isTTY ? { transport: undefined } : {}),
+  });
+  let project;
+  try {
+    project = await openProjectContext(settings, logger);
+  } catch (err) {
+    logger.fatal((err as Error).message);
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  const app = createApp({ settings, logger, project });
+  const server: Server = app.listen(settings.PORT, settings.HOST, () => {
+    logger.info(`Serving project "${settings.PROJECT}" from ${project.store.folder} on http://${settings.HOST}:${settings.PORT}`);
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'cannot listen');
+    void project.store.close({ checkpoint: false }).finally(() => process.exit(1));
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info(`${signal}: finishing requests in flight, then checkpointing`);
+    server.close(() => {
+      void project.store
+        .close()
+        .then(() => {
+          logger.info('stopped cleanly');
+          process.exit(0);
+        })
+        .catch((err) => {
+          logger.error({ err }, 'checkpoint at shutdown failed; the journal keeps every change');
+          process.exit(1);
+        });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,37 @@
+// PATCH /api/project: project settings a client may change.
+// 0.8 understood only {"ml_backend": "name=url"} (the ML backend issue adds it); the
+// settings below are plain values checked here.
+import { z } from 'zod';
+import type { ProjectSettings } from '../domain/types.ts';
+import { SAMPLING_METHODS } from '../domain/types.ts';
+import { badRequest } from '../http/errors.ts';
+import type { ProjectContext } from './context.ts';
+
+const patchSchema = z
+  .object({
+    title: z.string().max(1000),
+    description: z.string().max(10_000),
+    instruction: z.string().max(100_000),
+    sampling: z.enum(SAMPLING_METHODS),
+    allow_delete_completions: z.boolean(),
+    task_page_auto_update_timer: z.number().int().positive(),
+    show_project_links_in_multisession: z.boolean(),
+    enable_predictions_button: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export async function patchProject(ctx: ProjectContext, body: unknown): Promise<void> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('Body must be a JSON object of project settings');
+  }
+  const parsed = patchSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : 'body';
+    throw badRequest(`${where}: ${issue.message}`);
+  }
+  if (Object.keys(parsed.data).length === 0) return;
+  const settings: ProjectSettings = { ...ctx.store.state.settings, ...parsed.data };
+  await ctx.store.saveConfig(settings);
+}

@@ -1,0 +1,149 @@
+// Tasks as the API shows them (spec api.md §4.1, §5.14, §5.15) and the rules for
+// changing and deleting them.
+import type { CompletionFile, JsonObject, Task } from '../domain/types.ts';
+import { isCancelled, isJsonObject } from '../domain/types.ts';
+import { badRequest, notFound, unprocessable } from '../http/errors.ts';
+import type { ProjectState, TaskOrder } from '../storage/projectState.ts';
+import { TASK_ORDERS } from '../storage/projectState.ts';
+import type { ProjectContext } from './context.ts';
+import { checkTaskData } from '../importers/validateTasks.ts';
+import { parseLabelConfig } from '../labelConfig/parse.ts';
+
+/** A completed task is its completions file plus the predictions of tasks.json; otherwise the entry. */
+export function taskView(state: ProjectState, id: number): JsonObject | undefined {
+  const task = state.tasks.get(id);
+  if (!task) return undefined;
+  const file = state.files.get(id);
+  if (!file) return { ...task } as JsonObject;
+  // A stored predictions key in a completions file is ignored (0.8 wrote one on delete).
+  const { predictions: _ignored, ...rest } = file;
+  return { ...rest, predictions: task.predictions ?? [] } as JsonObject;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** completed_at as 0.8 shows it: server local time, YYYY-MM-DD HH:MM:SS. */
+export function formatCompletedAt(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** The list entry: completed tasks also carry completed_at and has_cancelled_completions. */
+export function listedTask(state: ProjectState, id: number): JsonObject {
+  const view = taskView(state, id)!;
+  const file = state.files.get(id);
+  if (!file) return view;
+  let at: number | null = file.completions.length ? -Infinity : null;
+  for (const c of file.completions) at = at !== null && typeof c.created_at === 'number' ? Math.max(at, c.created_at) : null;
+  view.completed_at = at === null ? 'undefined' : formatCompletedAt(at);
+  view.has_cancelled_completions = file.completions.filter(isCancelled).length;
+  return view;
+}
+
+export interface ListQuery {
+  page: number;
+  pageSize: number;
+  order: TaskOrder;
+  fields: string[] | 'all';
+}
+
+export function parseListQuery(q: Record<string, unknown>): ListQuery {
+  const int = (v: unknown, dflt: number) => {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'string' || !/^-?\d{1,9}$/.test(v.trim())) throw unprocessable('Incorrect page or page_size');
+    return Number(v);
+  };
+  const page = int(q.page, 1);
+  const pageSize = int(q.page_size, 10);
+  if (page < 1 || pageSize < 1) throw unprocessable('Incorrect page or page_size');
+  const order = q.order === undefined ? 'id' : q.order;
+  if (typeof order !== 'string' || !(TASK_ORDERS as readonly string[]).includes(order)) throw unprocessable('Incorrect order');
+  const rawFields = typeof q.fields === 'string' ? q.fields : 'all';
+  const list = rawFields.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = list.length === 0 || list.includes('all') ? 'all' : list;
+  return { page, pageSize, order: order as TaskOrder, fields };
+}
+
+export function listTasks(state: ProjectState, q: ListQuery): JsonObject[] {
+  const ids = state.page(q.order, (q.page - 1) * q.pageSize, q.pageSize);
+  return ids.map((id) => {
+    const task = listedTask(state, id);
+    if (q.fields === 'all') return task;
+    // 0.8 failed with a 500 when a task lacked a requested key; missing keys are left out.
+    const out: JsonObject = {};
+    for (const f of q.fields) if (f in task) out[f] = task[f]!;
+    return out;
+  });
+}
+
+export function requireTask(state: ProjectState, id: number): Task {
+  const task = state.tasks.get(id);
+  if (!task) throw notFound(`Task ${id} not found`);
+  return task;
+}
+
+export async function deleteTask(ctx: ProjectContext, id: number): Promise<void> {
+  requireTask(ctx.store.state, id);
+  ctx.reservations.release(id);
+  await ctx.store.deleteTask(id);
+}
+
+export async function deleteAllTasks(ctx: ProjectContext): Promise<void> {
+  ctx.reservations.clear();
+  await ctx.store.deleteAllTasks();
+}
+
+/** The fields a client may set on a task: data and predictions (validated as at import). */
+function taskChanges(ctx: ProjectContext, body: unknown, requireData: boolean): { data?: JsonObject; predictions?: JsonObject[] } {
+  if (!isJsonObject(body)) throw badRequest('Body must be a JSON object with "data" and/or "predictions"');
+  const unknownKeys = Object.keys(body).filter((k) => k !== 'data' && k !== 'predictions' && k !== 'id');
+  if (unknownKeys.length) throw badRequest(`Unknown task fields ${JSON.stringify(unknownKeys)}: only "data" and "predictions" can be set`);
+  if (requireData && body.data === undefined) throw badRequest('"data" is required');
+  const out: { data?: JsonObject; predictions?: JsonObject[] } = {};
+  if (body.data !== undefined) {
+    if (!isJsonObject(body.data)) throw badRequest('"data" must be a JSON object');
+    let dataTypes: Record<string, string> = {};
+    try {
+      dataTypes = parseLabelConfig(ctx.store.state.labelConfig).dataTypes;
+    } catch {
+      // A stored config that no longer parses checks nothing.
+    }
+    const problem = checkTaskData(body.data, dataTypes);
+    if (problem) throw badRequest(problem);
+    out.data = body.data;
+  }
+  if (body.predictions !== undefined) {
+    if (!Array.isArray(body.predictions) || !body.predictions.every((p) => isJsonObject(p) && Array.isArray(p.result))) {
+      throw badRequest('"predictions" must be a list of objects with a "result" list');
+    }
+    out.predictions = body.predictions as JsonObject[];
+  }
+  return out;
+}
+
+/** PATCH: changes data and/or predictions of an existing task (not in 0.8). */
+export async function patchTask(ctx: ProjectContext, id: number, body: unknown): Promise<JsonObject> {
+  const state = ctx.store.state;
+  const task = requireTask(state, id);
+  const changes = taskChanges(ctx, body, false);
+  const next: Task = { ...task, ...changes };
+  await ctx.store.putTask(next);
+  const file = state.files.get(id);
+  // The completions file keeps a copy of the data (0.8 never refreshed it); an explicit
+  // data change should show, so the copy follows.
+  if (file && changes.data) await ctx.store.putCompletionFile({ ...file, data: changes.data } as CompletionFile);
+  return taskView(state, id)!;
+}
+
+/** POST: creates task <id>, or replaces its data and predictions (not in 0.8). */
+export async function putTask(ctx: ProjectContext, id: number, body: unknown): Promise<{ created: boolean; task: JsonObject }> {
+  const state = ctx.store.state;
+  const existing = state.tasks.get(id);
+  const changes = taskChanges(ctx, body, true);
+  const next: Task = { id, data: changes.data! };
+  if (changes.predictions) next.predictions = changes.predictions;
+  await ctx.store.putTask(next);
+  const file = state.files.get(id);
+  if (file) await ctx.store.putCompletionFile({ ...file, data: next.data } as CompletionFile);
+  return { created: !existing, task: taskView(state, id)! };
+}

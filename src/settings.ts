@@ -1,0 +1,71 @@
+// Settings come only from environment variables, parsed and checked once at start-up.
+// A wrong value stops the start with a message that names the variable.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(kb|mb|gb|b)?$/i, 'a number of bytes, optionally with kb, mb or gb')
+  .transform((v) => {
+    const m = /^(\d+)(kb|mb|gb|b)?$/i.exec(v)!;
+    const unit = (m[2] ?? 'b').toLowerCase();
+    const mult = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1;
+    return Number(m[1]) * mult;
+  });
+
+const positiveInt = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().positive());
+
+export const settingsSchema = z.object({
+  PORT: z.string().regex(/^\d+$/, 'a port number').transform(Number).pipe(z.number().int().min(0).max(65535)).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PROJECTS_DIR: z.string().min(1).default('./projects'),
+  PROJECT: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a folder name (letters, digits, . _ -)')
+    .default('default'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AUTH_USERNAME: z.string().min(1).default('ls'),
+  AUTH_PASSWORD: z.string().default(''),
+  /** Largest JSON or XML request body. */
+  MAX_BODY_SIZE: byteSize.default(200 * 1024 ** 2),
+  /** Largest upload request (multipart) and URL download. */
+  MAX_UPLOAD_SIZE: byteSize.default(200 * 1024 ** 2),
+  /** Most tasks one import may create. */
+  MAX_TASKS_PER_IMPORT: positiveInt.default(250_000),
+  /** How long /api/project/next keeps a task for the annotator it was handed to. */
+  RESERVATION_SECONDS: positiveInt.default(600),
+  /** Journal size that triggers a checkpoint. */
+  CHECKPOINT_BYTES: byteSize.default(64 * 1024 ** 2),
+  /** Public base URL put in front of /data/upload/... in imported tasks ('' = relative URLs). */
+  PUBLIC_URL: z.string().default(''),
+  ALLOW_SERVING_LOCAL_FILES: bool.default(false),
+  /** Time an ML backend /predict call may take, in milliseconds. */
+  ML_TIMEOUT_MS: positiveInt.default(5000),
+});
+
+export type Settings = Readonly<z.output<typeof settingsSchema>>;
+
+export class SettingsError extends Error {}
+
+/** Parses the environment; throws SettingsError naming each bad variable. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(input[String(i.path[0])])}: ${i.message}`);
+    throw new SettingsError(`Bad setting in the environment:\n  ${lines.join('\n  ')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Settings for tests and embedding: defaults plus overrides. */
+export function testSettings(overrides: Partial<Record<keyof z.input<typeof settingsSchema>, string>> = {}): Settings {
+  return loadSettings(overrides as NodeJS.ProcessEnv);
+}

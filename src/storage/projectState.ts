@@ -1,0 +1,296 @@
+// The in-memory state of one project and the indexes that serve every read:
+// pages in each order, next-task candidates, counts and the schema facts config
+// validation needs. Pure data: no I/O here, so it is the same during replay and serving.
+import type { CompletionFile, Json, JsonObject, ProjectSettings, Task } from '../domain/types.ts';
+import { isCancelled } from '../domain/types.ts';
+import { SortedList } from '../util/sortedList.ts';
+
+/** What a completed task is sorted by. at = last created_at, null when unknown ("undefined"). */
+interface CompletionMeta {
+  at: number | null;
+  cancelled: number;
+}
+
+export type TaskOrder = 'id' | '-id' | 'completed_at' | '-completed_at' | 'has_cancelled_completions' | '-has_cancelled_completions';
+export const TASK_ORDERS: readonly TaskOrder[] = ['id', '-id', 'completed_at', '-completed_at', 'has_cancelled_completions', '-has_cancelled_completions'];
+
+/** Output facts of stored completions: (from_name, to_name, type) triples and labels used. */
+export interface OutputSchema {
+  controls: { fromName: string; toName: string; type: string }[];
+  labels: { fromName: string; type: string; label: string }[];
+}
+
+const byNumber = (a: number, b: number) => a - b;
+const IGNORED_RESULT_TYPES = new Set(['relation', 'rating', 'pairwise']);
+
+function completionMeta(file: CompletionFile): CompletionMeta {
+  let at: number | null = file.completions.length ? -Infinity : null;
+  let cancelled = 0;
+  for (const c of file.completions) {
+    if (isCancelled(c)) cancelled++;
+    if (at !== null) at = typeof c.created_at === 'number' ? Math.max(at, c.created_at) : null;
+  }
+  return { at, cancelled };
+}
+
+function meanScore(task: Task): number | null {
+  const preds = task.predictions;
+  if (!Array.isArray(preds) || preds.length === 0) return null;
+  let sum = 0;
+  // 0.8 failed with a 500 on a prediction without score; it counts as 0 here.
+  for (const p of preds) sum += typeof p?.score === 'number' ? p.score : 0;
+  return sum / preds.length;
+}
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n === 0) map.delete(key);
+  else map.set(key, n);
+}
+
+export class ProjectState {
+  readonly tasks = new Map<number, Task>();
+  /** completions/<id>.json contents, keys sorted as 0.8 stores them. */
+  readonly files = new Map<number, CompletionFile>();
+  /** Highest completion id ever given per task, so ids are never reused after a delete. */
+  readonly completionIdMarks = new Map<number, number>();
+  settings: ProjectSettings = {};
+  labelConfig = '';
+
+  private readonly meta = new Map<number, CompletionMeta>();
+  private readonly scores = new Map<number, number>();
+  private readonly ids = new SortedList<number>(byNumber);
+  private readonly uncompleted = new SortedList<number>(byNumber);
+  private readonly completedTimed = new SortedList<number>((a, b) => this.at(a) - this.at(b) || a - b);
+  private readonly completedUntimed = new SortedList<number>(byNumber);
+  private readonly byCancelledAsc = new SortedList<number>((a, b) => this.cancelled(a) - this.cancelled(b) || this.atDesc(a, b) || a - b);
+  private readonly byCancelledDesc = new SortedList<number>((a, b) => this.cancelled(b) - this.cancelled(a) || this.atDesc(a, b) || a - b);
+  private readonly byScore = new SortedList<number>((a, b) => this.scores.get(a)! - this.scores.get(b)! || a - b);
+  private readonly dataKeyCounts = new Map<string, number>();
+  private readonly outputCounts = new Map<string, number>();
+  private readonly labelCounts = new Map<string, number>();
+
+  private at(id: number): number {
+    return this.meta.get(id)!.at!;
+  }
+  private cancelled(id: number): number {
+    return this.meta.get(id)!.cancelled;
+  }
+  /** Later completion first; tasks without a time after those with one. */
+  private atDesc(a: number, b: number): number {
+    const x = this.meta.get(a)!.at;
+    const y = this.meta.get(b)!.at;
+    if (x === y) return 0;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return y - x;
+  }
+
+  // ---- reads ----
+
+  get taskCount(): number {
+    return this.tasks.size;
+  }
+
+  /** Tasks that exist and have a completions file (0.8's "completed", whatever it holds). */
+  get completedCount(): number {
+    return this.meta.size;
+  }
+
+  isCompleted(id: number): boolean {
+    return this.meta.has(id);
+  }
+
+  maxTaskId(): number | undefined {
+    return this.ids.last();
+  }
+
+  /** Ids of one page of tasks in the given order. */
+  page(order: TaskOrder, offset: number, limit: number): number[] {
+    const parts: [SortedList<number>, boolean][] = {
+      id: [[this.ids, false]],
+      '-id': [[this.ids, true]],
+      completed_at: [[this.completedTimed, false], [this.completedUntimed, false], [this.uncompleted, false]],
+      '-completed_at': [[this.completedTimed, true], [this.completedUntimed, false], [this.uncompleted, false]],
+      has_cancelled_completions: [[this.byCancelledAsc, false], [this.uncompleted, false]],
+      '-has_cancelled_completions': [[this.byCancelledDesc, false], [this.uncompleted, false]],
+    }[order] as [SortedList<number>, boolean][];
+    const out: number[] = [];
+    let skip = offset;
+    for (const [list, descending] of parts) {
+      if (out.length >= limit) break;
+      if (skip >= list.size) {
+        skip -= list.size;
+        continue;
+      }
+      out.push(...list.slice(skip, limit - out.length, descending));
+      skip = 0;
+    }
+    return out;
+  }
+
+  /** Unlabeled task ids in ascending order (for sequential sampling). */
+  uncompletedIds(start = 0): Iterable<number> {
+    return this.uncompleted.iterate(start);
+  }
+
+  get uncompletedCount(): number {
+    return this.uncompleted.size;
+  }
+
+  uncompletedAt(index: number): number | undefined {
+    return this.uncompleted.at(index);
+  }
+
+  /** Unlabeled tasks with stored predictions, by mean prediction score. */
+  scoredIds(descending: boolean): Iterable<number> {
+    return descending ? this.byScore.iterateReversed() : this.byScore.iterate();
+  }
+
+  /** Data keys every task has (0.8's input schema); empty when there are no tasks. */
+  commonDataKeys(): string[] {
+    const n = this.tasks.size;
+    return [...this.dataKeyCounts].filter(([, c]) => c === n).map(([k]) => k);
+  }
+
+  outputSchema(): OutputSchema {
+    return {
+      controls: [...this.outputCounts.keys()].map((k) => {
+        const [fromName, toName, type] = JSON.parse(k) as string[];
+        return { fromName: fromName!, toName: toName!, type: type! };
+      }),
+      labels: [...this.labelCounts.keys()].map((k) => {
+        const [fromName, type, label] = JSON.parse(k) as string[];
+        return { fromName: fromName!, type: type!, label: label! };
+      }),
+    };
+  }
+
+  /** Ids of every completions file, ascending (export reads these). */
+  fileIds(): number[] {
+    return [...this.files.keys()].sort(byNumber);
+  }
+
+  // ---- changes: each keeps every index in step ----
+
+  putTask(task: Task): void {
+    const old = this.tasks.get(task.id);
+    if (old) this.unindexTask(old);
+    this.tasks.set(task.id, task);
+    this.indexTask(task);
+  }
+
+  deleteTask(id: number): void {
+    const old = this.tasks.get(id);
+    this.deleteFile(id);
+    if (!old) return;
+    this.unindexTask(old);
+    this.tasks.delete(id);
+  }
+
+  putFile(file: CompletionFile): void {
+    this.deleteFile(file.id);
+    this.files.set(file.id, file);
+    this.countOutputs(file, 1);
+    if (this.tasks.has(file.id)) this.markCompleted(file.id);
+  }
+
+  deleteFile(id: number): void {
+    const old = this.files.get(id);
+    if (!old) return;
+    this.countOutputs(old, -1);
+    this.files.delete(id);
+    if (this.meta.has(id)) this.unmarkCompleted(id);
+  }
+
+  /** Deletes every completions file; the highest id of each is remembered, never given again. */
+  clearFiles(): void {
+    for (const [id, file] of [...this.files]) {
+      const max = Math.max(this.completionIdMarks.get(id) ?? 0, ...file.completions.map((c) => (typeof c.id === 'number' ? c.id : 0)));
+      if (max > 0) this.completionIdMarks.set(id, max);
+      this.deleteFile(id);
+    }
+  }
+
+  /** A project emptied of tasks starts over: ids from 0, no remembered completion ids. */
+  clearTasks(): void {
+    this.clearFiles();
+    this.completionIdMarks.clear();
+    this.tasks.clear();
+    this.meta.clear();
+    this.scores.clear();
+    for (const list of [this.ids, this.uncompleted, this.completedTimed, this.completedUntimed, this.byCancelledAsc, this.byCancelledDesc, this.byScore]) list.clear();
+    this.dataKeyCounts.clear();
+  }
+
+  private indexTask(task: Task): void {
+    this.ids.add(task.id);
+    for (const key of Object.keys(task.data ?? {})) bump(this.dataKeyCounts, key, 1);
+    if (this.files.has(task.id)) this.markCompleted(task.id);
+    else this.addUncompleted(task);
+  }
+
+  private unindexTask(task: Task): void {
+    this.ids.delete(task.id);
+    for (const key of Object.keys(task.data ?? {})) bump(this.dataKeyCounts, key, -1);
+    if (this.meta.has(task.id)) this.unmarkCompleted(task.id, false);
+    else this.removeUncompleted(task.id);
+  }
+
+  private addUncompleted(task: Task): void {
+    this.uncompleted.add(task.id);
+    const score = meanScore(task);
+    if (score !== null) {
+      this.scores.set(task.id, score);
+      this.byScore.add(task.id);
+    }
+  }
+
+  private removeUncompleted(id: number): void {
+    this.uncompleted.delete(id);
+    if (this.scores.has(id)) {
+      this.byScore.delete(id);
+      this.scores.delete(id);
+    }
+  }
+
+  private markCompleted(id: number): void {
+    if (this.meta.has(id)) this.unmarkCompleted(id, false);
+    else this.removeUncompleted(id);
+    const m = completionMeta(this.files.get(id)!);
+    this.meta.set(id, m);
+    (m.at === null ? this.completedUntimed : this.completedTimed).add(id);
+    this.byCancelledAsc.add(id);
+    this.byCancelledDesc.add(id);
+  }
+
+  /** Drops id from the completed indexes; back to the unlabeled ones when the task remains. */
+  private unmarkCompleted(id: number, backToUncompleted = true): void {
+    const m = this.meta.get(id)!;
+    (m.at === null ? this.completedUntimed : this.completedTimed).delete(id);
+    this.byCancelledAsc.delete(id);
+    this.byCancelledDesc.delete(id);
+    this.meta.delete(id);
+    const task = this.tasks.get(id);
+    if (backToUncompleted && task) this.addUncompleted(task);
+  }
+
+  private countOutputs(file: CompletionFile, by: number): void {
+    for (const c of file.completions ?? []) {
+      if (!Array.isArray(c.result)) continue;
+      for (const r of c.result as Json[]) {
+        if (!r || typeof r !== 'object' || Array.isArray(r)) continue;
+        const item = r as JsonObject;
+        const { from_name: from, to_name: to, type } = item;
+        if (typeof from !== 'string' || typeof to !== 'string' || typeof type !== 'string') continue;
+        if (IGNORED_RESULT_TYPES.has(type)) continue;
+        bump(this.outputCounts, JSON.stringify([from, to, type]), by);
+        const value = item.value as JsonObject | undefined;
+        const labels = value && typeof value === 'object' ? value[type] : undefined;
+        if (Array.isArray(labels)) {
+          for (const label of labels) if (typeof label === 'string') bump(this.labelCounts, JSON.stringify([from, type, label]), by);
+        }
+      }
+    }
+  }
+}

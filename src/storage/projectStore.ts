@@ -1,0 +1,341 @@
+// The project store: a folder in the Label Studio 0.8 layout plus a journal. Every change
+// is applied to memory at once (so the request that made it, and the next one, see it)
+// and acknowledged once its journal record is on disk. Checkpoints fold the journal back
+// into the 0.8 files beside traffic. Reads come from ProjectState, in memory.
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CompletionFile, ProjectSettings, Task } from '../domain/types.ts';
+import { completionFileText } from '../util/json.ts';
+import { fsyncDir, writeFileAtomic } from './atomicFile.ts';
+import { readCompletionFiles, readJsonObjectFile, readTasksFile, tasksFileLines } from './checkpoint.ts';
+import { defaultSettings, DEFAULT_LABEL_CONFIG, withDefaults } from './defaults.ts';
+import { DamagedFileError, Journal, readJournal } from './journal.ts';
+import { acquireLock } from './lock.ts';
+import { ProjectState } from './projectState.ts';
+
+export const FILES = {
+  settings: 'config.json',
+  labelConfig: 'config.xml',
+  tasks: 'tasks.json',
+  completions: 'completions',
+  upload: 'upload',
+  journal: 'journal.jsonl',
+  previousJournal: 'journal.prev.jsonl',
+  completionIdMarks: 'completion-id-marks.json',
+} as const;
+
+/** One journal record: the whole new state of what changed. */
+type JournalRecord =
+  | { t: 'config'; settings: ProjectSettings; labelConfig?: string }
+  | { t: 'tasks'; tasks: Task[]; files?: CompletionFile[] }
+  | { t: 'task'; task: Task }
+  | { t: 'deltask'; id: number }
+  | { t: 'clear' }
+  | { t: 'file'; file: CompletionFile; mark?: number }
+  | { t: 'delfile'; id: number; mark?: number }
+  | { t: 'clearfiles' };
+
+export interface OpenOptions {
+  /** Create the folder with default files when it does not exist. */
+  create?: boolean;
+  /** Journal size that starts a checkpoint. */
+  checkpointBytes?: number;
+  onCheckpointError?: (err: Error) => void;
+}
+
+export class ProjectNotFoundError extends Error {}
+
+export class ProjectStore {
+  readonly state = new ProjectState();
+  private journal!: Journal;
+  private releaseLock!: () => Promise<void>;
+  /** Completion files that differ from disk; paths of those on disk (0.8 allows sub-folders). */
+  private dirtyFiles = new Set<number>();
+  private filesOnDisk = new Map<number, string>();
+  private tasksDirty = false;
+  private marksDirty = false;
+  private checkpointRunning: Promise<void> | null = null;
+  private checkpointBroken = false;
+  private closed = false;
+  private configWrites: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly dir: string,
+    readonly name: string,
+    private readonly options: OpenOptions,
+  ) {}
+
+  static async open(dir: string, name: string, options: OpenOptions = {}): Promise<ProjectStore> {
+    const store = new ProjectStore(dir, name, options);
+    await store.load();
+    return store;
+  }
+
+  private path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  private async load(): Promise<void> {
+    const fresh = !(await stat(this.path(FILES.settings)).then(
+      () => true,
+      () => false,
+    ));
+    if (fresh) {
+      if (!this.options.create) throw new ProjectNotFoundError(`No project at ${this.dir} (no ${FILES.settings}).`);
+      await mkdir(this.dir, { recursive: true });
+    }
+    this.releaseLock = await acquireLock(this.dir);
+    try {
+      if (fresh) await this.initFiles();
+      await this.readCheckpoint();
+      const prevPath = this.path(FILES.previousJournal);
+      const hadPrev = await stat(prevPath).then(
+        () => true,
+        () => false,
+      );
+      for (const r of await readJournal(prevPath)) this.replay(r as JournalRecord);
+      for (const r of await readJournal(this.path(FILES.journal))) this.replay(r as JournalRecord);
+      if (hadPrev) {
+        // A checkpoint was cut short: finish it now, before anything new is written.
+        this.tasksDirty = true;
+        await this.writeCheckpointFiles(this.takeSnapshot());
+        await unlink(this.path(FILES.journal)).catch(() => {});
+        await unlink(prevPath);
+        await fsyncDir(this.dir);
+      }
+      this.journal = await Journal.open(this.path(FILES.journal));
+    } catch (err) {
+      await this.releaseLock();
+      throw err;
+    }
+  }
+
+  private async initFiles(): Promise<void> {
+    await mkdir(this.path(FILES.completions), { recursive: true });
+    await writeFileAtomic(this.path(FILES.labelConfig), DEFAULT_LABEL_CONFIG);
+    await writeFileAtomic(this.path(FILES.tasks), '{}');
+    // config.json last: its presence marks a complete project folder.
+    await writeFileAtomic(this.path(FILES.settings), JSON.stringify(defaultSettings(), null, 2));
+  }
+
+  private async readCheckpoint(): Promise<void> {
+    const settings = await readJsonObjectFile(this.path(FILES.settings));
+    this.state.settings = withDefaults((settings ?? {}) as ProjectSettings);
+    this.state.labelConfig = await readFile(this.path(FILES.labelConfig), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '<View></View>';
+      throw err;
+    });
+    // Completion files first, so tasks are indexed as completed as they arrive.
+    await readCompletionFiles(this.path(FILES.completions), (file, rel) => {
+      if (this.state.files.has(file.id)) {
+        throw new DamagedFileError(`Cannot open the project: two completion files for task ${file.id} (${this.filesOnDisk.get(file.id)} and ${rel}).`);
+      }
+      this.state.putFile(file);
+      this.filesOnDisk.set(file.id, rel);
+    });
+    await readTasksFile(this.path(FILES.tasks), (task) => this.state.putTask(task));
+    const marks = await readJsonObjectFile(this.path(FILES.completionIdMarks));
+    for (const [k, v] of Object.entries(marks ?? {})) if (typeof v === 'number') this.state.completionIdMarks.set(Number(k), v);
+  }
+
+  /** Applies one record to memory and notes what the next checkpoint must write. */
+  private replay(r: JournalRecord): void {
+    const s = this.state;
+    switch (r.t) {
+      case 'config':
+        s.settings = r.settings;
+        if (r.labelConfig !== undefined) s.labelConfig = r.labelConfig;
+        return;
+      case 'tasks':
+        for (const t of r.tasks) s.putTask(t);
+        for (const f of r.files ?? []) this.replay({ t: 'file', file: f });
+        this.tasksDirty = true;
+        return;
+      case 'task':
+        s.putTask(r.task);
+        this.tasksDirty = true;
+        return;
+      case 'deltask':
+        s.deleteTask(r.id);
+        this.dirtyFiles.add(r.id);
+        this.tasksDirty = true;
+        return;
+      case 'clear':
+        for (const id of s.files.keys()) this.dirtyFiles.add(id);
+        for (const id of this.filesOnDisk.keys()) this.dirtyFiles.add(id);
+        s.clearTasks();
+        this.tasksDirty = true;
+        this.marksDirty = true;
+        return;
+      case 'file':
+        s.putFile(r.file);
+        if (r.mark !== undefined) this.setMark(r.file.id, r.mark);
+        this.dirtyFiles.add(r.file.id);
+        return;
+      case 'delfile':
+        s.deleteFile(r.id);
+        if (r.mark !== undefined) this.setMark(r.id, r.mark);
+        this.dirtyFiles.add(r.id);
+        return;
+      case 'clearfiles':
+        for (const id of s.files.keys()) this.dirtyFiles.add(id);
+        for (const id of this.filesOnDisk.keys()) this.dirtyFiles.add(id);
+        s.clearFiles();
+        this.marksDirty = true;
+        return;
+    }
+  }
+
+  private setMark(taskId: number, mark: number): void {
+    this.state.completionIdMarks.set(taskId, mark);
+    this.marksDirty = true;
+  }
+
+  /** Applies a change now and resolves when it is durable. */
+  private commit(record: JournalRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`Project ${this.name} is closed.`));
+    this.replay(record);
+    const done = this.journal.append(record);
+    if (this.journal.bytes >= (this.options.checkpointBytes ?? 64 * 1024 * 1024) && !this.checkpointRunning && !this.checkpointBroken) {
+      void done.then(() => this.checkpoint()).catch((err: Error) => this.options.onCheckpointError?.(err));
+    }
+    return done;
+  }
+
+  // ---- the store's interface ----
+
+  /** Replaces config.json (and config.xml when given) together. */
+  async saveConfig(settings: ProjectSettings, labelConfig?: string): Promise<void> {
+    await this.commit(labelConfig === undefined ? { t: 'config', settings } : { t: 'config', settings, labelConfig });
+    // Written through at once as well, so the folder reads right at any time.
+    await this.writeConfigFiles();
+  }
+
+  /** The id the next imported task gets: max existing id + 1, or 0 (as 0.8). */
+  nextTaskId(): number {
+    const max = this.state.maxTaskId();
+    return max === undefined ? 0 : max + 1;
+  }
+
+  /** Adds tasks (and completion files of imported completions) as one all-or-nothing record. */
+  addTasks(tasks: Task[], files: CompletionFile[] = []): Promise<void> {
+    return this.commit({ t: 'tasks', tasks, files });
+  }
+
+  putTask(task: Task): Promise<void> {
+    return this.commit({ t: 'task', task });
+  }
+
+  deleteTask(id: number): Promise<void> {
+    return this.commit({ t: 'deltask', id });
+  }
+
+  deleteAllTasks(): Promise<void> {
+    return this.commit({ t: 'clear' });
+  }
+
+  /** Stores a task's whole completions file; mark = highest completion id given, if above the file's. */
+  putCompletionFile(file: CompletionFile, mark?: number): Promise<void> {
+    return this.commit(mark === undefined ? { t: 'file', file } : { t: 'file', file, mark });
+  }
+
+  deleteCompletionFile(id: number, mark?: number): Promise<void> {
+    return this.commit(mark === undefined ? { t: 'delfile', id } : { t: 'delfile', id, mark });
+  }
+
+  deleteAllCompletions(): Promise<void> {
+    return this.commit({ t: 'clearfiles' });
+  }
+
+  // ---- checkpoints ----
+
+  private takeSnapshot() {
+    const s = this.state;
+    const tasks = this.tasksDirty ? s.page('id', 0, s.taskCount).map((id) => s.tasks.get(id)!) : null;
+    const files = [...this.dirtyFiles].map((id) => [id, s.files.get(id)] as const);
+    const marks = this.marksDirty ? Object.fromEntries(s.completionIdMarks) : null;
+    this.tasksDirty = false;
+    this.marksDirty = false;
+    this.dirtyFiles = new Set();
+    return { tasks, files, marks };
+  }
+
+  private async writeCheckpointFiles(snap: ReturnType<ProjectStore['takeSnapshot']>): Promise<void> {
+    const compDir = this.path(FILES.completions);
+    await mkdir(compDir, { recursive: true });
+    for (const [id, file] of snap.files) {
+      const onDisk = this.filesOnDisk.get(id);
+      if (file) {
+        const rel = `${id}.json`;
+        await writeFileAtomic(join(compDir, rel), completionFileText(file), { syncDir: false });
+        if (onDisk && onDisk !== rel) await unlink(join(compDir, onDisk)).catch(() => {});
+        this.filesOnDisk.set(id, rel);
+      } else if (onDisk) {
+        await unlink(join(compDir, onDisk)).catch(() => {});
+        this.filesOnDisk.delete(id);
+      }
+    }
+    if (snap.files.length) await fsyncDir(compDir);
+    if (snap.tasks) await writeFileAtomic(this.path(FILES.tasks), tasksFileLines(snap.tasks));
+    if (snap.marks) await writeFileAtomic(this.path(FILES.completionIdMarks), JSON.stringify(snap.marks));
+    await this.writeConfigFiles();
+  }
+
+  /**
+   * Writes config.xml and config.json from the state as it is when the write runs; writes
+   * are chained, so the last one on disk is the newest state.
+   */
+  private writeConfigFiles(): Promise<void> {
+    const write = async () => {
+      await writeFileAtomic(this.path(FILES.labelConfig), this.state.labelConfig);
+      await writeFileAtomic(this.path(FILES.settings), JSON.stringify(this.state.settings, null, 2));
+    };
+    this.configWrites = this.configWrites.then(write, write);
+    return this.configWrites;
+  }
+
+  /** Writes the state out as 0.8 files and starts the journal afresh; requests go on meanwhile. */
+  checkpoint(): Promise<void> {
+    if (this.checkpointRunning) return this.checkpointRunning;
+    const run = async () => {
+      const snap = this.takeSnapshot();
+      const prev = this.path(FILES.previousJournal);
+      await this.journal.rotate(prev);
+      try {
+        await this.writeCheckpointFiles(snap);
+        await unlink(prev);
+        await fsyncDir(this.dir);
+      } catch (err) {
+        // The previous journal stays; it is replayed at the next start. No further
+        // checkpoint may rotate over it.
+        this.checkpointBroken = true;
+        throw err;
+      }
+    };
+    this.checkpointRunning = run().finally(() => {
+      this.checkpointRunning = null;
+    });
+    return this.checkpointRunning;
+  }
+
+  /** Waits for writes in flight, checkpoints, releases the lock. */
+  async close(options: { checkpoint?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    await this.journal.drain().catch(() => {});
+    if (this.checkpointRunning) await this.checkpointRunning.catch(() => {});
+    if (options.checkpoint !== false && !this.checkpointBroken) await this.checkpoint().catch(() => {});
+    this.closed = true;
+    await this.journal.close();
+    await this.releaseLock();
+  }
+
+  get folder(): string {
+    return this.dir;
+  }
+
+  uploadDir(): string {
+    return this.path(FILES.upload);
+  }
+}
+
+export { DamagedFileError };

@@ -1,0 +1,27 @@
+// JSON writing in the styles Label Studio 0.8 used, so folders stay interchangeable.
+import type { Json } from '../domain/types.ts';
+
+/** A deep copy with object keys sorted at every level (Python's sort_keys=True). */
+export function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+/** Replaces every non-ASCII character with \uXXXX, as Python's ensure_ascii does. */
+export function escapeNonAscii(text: string): string {
+  return text.replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+/** completions/<id>.json: 2-space indent, sorted keys, non-ASCII escaped, no final newline. */
+export function completionFileText(file: unknown): string {
+  return escapeNonAscii(JSON.stringify(sortKeysDeep(file), null, 2));
+}
+
+export function parseJsonText(text: string): Json {
+  return JSON.parse(text) as Json;
+}
