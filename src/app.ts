@@ -12,6 +12,8 @@ import { jsonBody } from './http/requestBody.ts';
 import { miscRouter } from './http/misc.ts';
 import { projectRouter } from './http/project.ts';
 import { tasksRouter } from './http/tasks.ts';
+import { examplesRouter } from './http/examples.ts';
+import { dataRouter } from './http/data.ts';
 
 export interface AppDeps {
   settings: Settings;
@@ -44,6 +46,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(miscRouter(ctx, limits));
   app.use(projectRouter(ctx, limits));
   app.use(tasksRouter(ctx));
+  app.use(examplesRouter(ctx, limits));
+  app.use(dataRouter(ctx));
   app.use((req, res) => {
     res.status(404).json({ status: 404, detail: `No route ${req.method} ${req.path}` });
   });
