@@ -36,11 +36,11 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Reads tasks.json; a missing file is an empty project, a damaged one throws. */
-export async function readTasksFile(path: string, onTask: (t: Task) => void): Promise<void> {
+export async function readTasksFile(path: string, onTask: (t: Task) => void, wholeParseLimit = WHOLE_PARSE_LIMIT): Promise<void> {
   if (!(await exists(path))) return;
   const size = (await stat(path)).size;
   if (await isLineLayout(path)) return readLineLayout(path, onTask);
-  if (size <= WHOLE_PARSE_LIMIT) {
+  if (size <= wholeParseLimit) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(await readFile(path, 'utf8'));

@@ -18,6 +18,8 @@ export class Journal {
   private running = false;
   private failure: Error | null = null;
   bytes = 0;
+  /** Disk flushes so far: fewer than appends when writes arrive together (group commit). */
+  flushes = 0;
 
   private constructor(
     readonly path: string,
@@ -75,6 +77,7 @@ export class Journal {
           const text = batch.map((op) => op.text).join('');
           await this.fh.write(text);
           await this.fh.datasync();
+          this.flushes++;
           this.bytes += Buffer.byteLength(text);
           for (const op of batch) op.resolve();
         } catch (err) {
