@@ -1,0 +1,53 @@
+// Settings come from the environment, checked once; a wrong value stops the start with a
+// message that names the variable.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadSettings, SettingsError } from '../../src/settings.ts';
+
+describe('settings', () => {
+  it('has the documented defaults', () => {
+    const s = loadSettings({});
+    expect(s).toMatchObject({ PORT: 8080, HOST: '127.0.0.1', PROJECTS_DIR: './projects', PROJECT: 'default', AUTH_USERNAME: 'ls', AUTH_PASSWORD: '' });
+    expect(s.MAX_BODY_SIZE).toBe(200 * 1024 * 1024);
+    expect(s.MAX_TASKS_PER_IMPORT).toBe(250_000);
+    expect(s.RESERVATION_SECONDS).toBe(600);
+    expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('parses sizes and numbers', () => {
+    const s = loadSettings({ PORT: '9000', MAX_BODY_SIZE: '5mb', RESERVATION_SECONDS: '30', ALLOW_SERVING_LOCAL_FILES: 'true' });
+    expect(s.PORT).toBe(9000);
+    expect(s.MAX_BODY_SIZE).toBe(5 * 1024 * 1024);
+    expect(s.RESERVATION_SECONDS).toBe(30);
+    expect(s.ALLOW_SERVING_LOCAL_FILES).toBe(true);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['LOG_LEVEL', 'loud'],
+    ['MAX_BODY_SIZE', '12 parsecs'],
+    ['PROJECT', '../escape'],
+    ['RESERVATION_SECONDS', '0'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => loadSettings({ [name]: value })).toThrow(SettingsError);
+    expect(() => loadSettings({ [name]: value })).toThrow(new RegExp(`${name}=`));
+  });
+
+  it('ignores USERNAME, which many systems set', () => {
+    expect(loadSettings({ USERNAME: 'root' }).AUTH_USERNAME).toBe('ls');
+  });
+
+  it('stops the server at start-up with the message', () => {
+    const repo = fileURLToPath(new URL('../..', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: repo,
+      env: { ...process.env, PORT: 'not-a-port' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('PORT="not-a-port"');
+  });
+});
