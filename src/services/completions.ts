@@ -3,14 +3,14 @@
 // created_at is ignored on update, every delete respects allow_delete_completions.
 import type { Completion, CompletionFile, JsonObject } from '../domain/types.ts';
 import { isJsonObject } from '../domain/types.ts';
-import { badRequest, notFound, unprocessable } from '../http/errors.ts';
+import { badRequest, notFound, unprocessableAs08 } from '../http/errors.ts';
 import { sortKeysDeep } from '../util/json.ts';
 import type { ProjectContext } from './context.ts';
 import { requireTask } from './tasks.ts';
 
 export function requireDeleteAllowed(ctx: ProjectContext): void {
   if (ctx.store.state.settings.allow_delete_completions !== true) {
-    throw unprocessable('Completion removing is not allowed in server config', 'delete_not_allowed');
+    throw unprocessableAs08('Completion removing is not allowed in server config', 'delete_not_allowed');
   }
 }
 
@@ -84,8 +84,11 @@ export async function updateCompletion(ctx: ProjectContext, taskId: number, comp
 /** DELETE /api/tasks/<id>/completions/<cid>: the file stays, possibly with an empty list. */
 export async function deleteCompletion(ctx: ProjectContext, taskId: number, completionId: number): Promise<void> {
   requireDeleteAllowed(ctx);
+  // 0.8 ignored an unknown task here too; like every other route, it is a 404 now. A
+  // task without that completion (or without any) is still a silent 204, as in 0.8.
+  requireTask(ctx.store.state, taskId);
   const stored = ctx.store.state.files.get(taskId);
-  if (!stored || !ctx.store.state.tasks.has(taskId)) return; // 0.8: silently ignored
+  if (!stored) return;
   const file = fileFor(ctx, taskId);
   if (!file.completions.some((c) => c.id === completionId)) return;
   const mark = highestCompletionId(ctx, taskId, file);

@@ -2,7 +2,7 @@
 // changing and deleting them.
 import type { CompletionFile, JsonObject, Task } from '../domain/types.ts';
 import { isCancelled, isJsonObject } from '../domain/types.ts';
-import { badRequest, notFound, unprocessable } from '../http/errors.ts';
+import { badRequest, notFound, unprocessableAs08 } from '../http/errors.ts';
 import type { ProjectState, TaskOrder } from '../storage/projectState.ts';
 import { TASK_ORDERS } from '../storage/projectState.ts';
 import type { ProjectContext } from './context.ts';
@@ -50,14 +50,14 @@ export interface ListQuery {
 export function parseListQuery(q: Record<string, unknown>): ListQuery {
   const int = (v: unknown, dflt: number) => {
     if (v === undefined) return dflt;
-    if (typeof v !== 'string' || !/^-?\d{1,9}$/.test(v.trim())) throw unprocessable('Incorrect page or page_size');
+    if (typeof v !== 'string' || !/^-?\d{1,9}$/.test(v.trim())) throw unprocessableAs08('Incorrect page or page_size');
     return Number(v);
   };
   const page = int(q.page, 1);
   const pageSize = int(q.page_size, 10);
-  if (page < 1 || pageSize < 1) throw unprocessable('Incorrect page or page_size');
+  if (page < 1 || pageSize < 1) throw unprocessableAs08('Incorrect page or page_size');
   const order = q.order === undefined ? 'id' : q.order;
-  if (typeof order !== 'string' || !(TASK_ORDERS as readonly string[]).includes(order)) throw unprocessable('Incorrect order');
+  if (typeof order !== 'string' || !(TASK_ORDERS as readonly string[]).includes(order)) throw unprocessableAs08('Incorrect order');
   const rawFields = typeof q.fields === 'string' ? q.fields : 'all';
   const list = rawFields.split(',').map((f) => f.trim()).filter(Boolean);
   const fields = list.length === 0 || list.includes('all') ? 'all' : list;
@@ -135,9 +135,16 @@ export async function patchTask(ctx: ProjectContext, id: number, body: unknown):
   return taskView(state, id)!;
 }
 
+/**
+ * The highest task id a client may choose: completion ids are task*1000 + n, and past
+ * Number.MAX_SAFE_INTEGER two completions of one task would get the same id.
+ */
+export const MAX_TASK_ID = Math.floor(Number.MAX_SAFE_INTEGER / 1000) - 1;
+
 /** POST: creates task <id>, or replaces its data and predictions (not in 0.8). */
 export async function putTask(ctx: ProjectContext, id: number, body: unknown): Promise<{ created: boolean; task: JsonObject }> {
   const state = ctx.store.state;
+  if (id > MAX_TASK_ID) throw badRequest(`task id must be at most ${MAX_TASK_ID}`, 'bad_id');
   const existing = state.tasks.get(id);
   const changes = taskChanges(ctx, body, true);
   const next: Task = { id, data: changes.data! };

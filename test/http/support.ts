@@ -1,0 +1,151 @@
+// Shared pieces of the HTTP tests: fixture folders, small request helpers and the
+// "bad input changes nothing" check (tasks list, project counts and every file of the
+// project folder are compared before and after the request).
+import { cp, readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import request from 'supertest';
+import type { Express } from 'express';
+import { expect } from 'vitest';
+import { makeTestApp, type TestApp } from '../helpers/app.ts';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/ls082-projects/', import.meta.url));
+
+export type Ls082Fixture = 'text-sentiment-before-ml' | 'text-sentiment' | 'image-multisession';
+
+/** An app serving a copy of one of the folders 0.8.2 wrote. */
+export function appOnFixture(name: Ls082Fixture, overrides: Parameters<typeof makeTestApp>[0] = {}): Promise<TestApp> {
+  return makeTestApp(overrides, async (dir) => {
+    await cp(join(FIXTURES, name), dir, { recursive: true });
+  });
+}
+
+/** The default project's config (Text "text" + Choices "sentiment"). */
+export const SENTIMENT_CONFIG = `<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text" choice="single">
+    <Choice value="Positive"/>
+    <Choice value="Negative"/>
+    <Choice value="Neutral"/>
+  </Choices>
+</View>
+`;
+
+/** A completion as the labeling page posts it. */
+export function choiceCompletion(choice: string, leadTime = 1.5, id = 'r1'): Record<string, unknown> {
+  return {
+    lead_time: leadTime,
+    result: [{ id, from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: [choice] } }],
+  };
+}
+
+export function choiceResult(choice: string, id = 'r1'): Record<string, unknown> {
+  return { id, from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: [choice] } };
+}
+
+/** Imports texts as bare tasks; returns the new ids. */
+export async function importTexts(app: Express, texts: string[]): Promise<number[]> {
+  const res = await request(app).post('/api/project/import').send(texts.map((text) => ({ text })));
+  expect(res.status).toBe(201);
+  return res.body.new_task_ids as number[];
+}
+
+/** Every file of a folder, path → content (base64 so binary files compare too). */
+export async function folderFiles(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath, e.name);
+    out[relative(dir, full)] = (await readFile(full)).toString('base64');
+  }
+  return out;
+}
+
+export interface Snapshot {
+  tasks: unknown;
+  completions: unknown;
+  counts: { task_count: unknown; completion_count: unknown };
+  project: unknown;
+  files: Record<string, string>;
+}
+
+/** What a bad request must leave as it was. */
+export async function snapshot(t: TestApp): Promise<Snapshot> {
+  const tasks = await request(t.app).get('/api/tasks?page_size=1000');
+  expect(tasks.status).toBe(200);
+  const project = await request(t.app).get('/api/project');
+  expect(project.status).toBe(200);
+  const completions = await request(t.app).get('/api/completions');
+  expect(completions.status).toBe(200);
+  return {
+    tasks: tasks.body,
+    completions: completions.body,
+    counts: { task_count: project.body.task_count, completion_count: project.body.completion_count },
+    project: project.body,
+    files: await folderFiles(t.dir),
+  };
+}
+
+export async function expectUnchanged(t: TestApp, before: Snapshot, what: string): Promise<void> {
+  const after = await snapshot(t);
+  expect(after.counts, `${what}: counts`).toEqual(before.counts);
+  expect(after.tasks, `${what}: task list`).toEqual(before.tasks);
+  expect(after.completions, `${what}: completed ids`).toEqual(before.completions);
+  expect(after.project, `${what}: project`).toEqual(before.project);
+  expect(Object.keys(after.files).sort(), `${what}: file names`).toEqual(Object.keys(before.files).sort());
+  for (const [name, content] of Object.entries(before.files)) {
+    expect(after.files[name], `${what}: ${name} changed`).toBe(content);
+  }
+}
+
+/** One row of a bad-request table. */
+export interface BadCase {
+  name?: string;
+  method: 'get' | 'post' | 'patch' | 'delete' | 'put';
+  path: string;
+  /** A string is sent as is with `type`; anything else as JSON. */
+  body?: unknown;
+  type?: string;
+  status: number;
+  /** Exact expected body (parsed JSON); omitted for bodies checked by `check`. */
+  expected?: unknown;
+  /** A pattern the raw body must match (for text replies). */
+  text?: RegExp;
+  headers?: Record<string, string>;
+}
+
+export function send(app: Express, c: Pick<BadCase, 'method' | 'path' | 'body' | 'type' | 'headers'>) {
+  let req = request(app)[c.method](c.path);
+  for (const [k, v] of Object.entries(c.headers ?? {})) req = req.set(k, v);
+  if (c.body !== undefined) {
+    if (typeof c.body === 'string') req = req.set('Content-Type', c.type ?? 'application/json').send(c.body);
+    else req = req.send(c.body as object);
+  }
+  return req;
+}
+
+/**
+ * Runs each bad request against the app and checks: the expected 4xx status and body,
+ * never a 5xx, and nothing changed (tasks, counts, completions, files).
+ */
+export async function expectRejected(t: TestApp, cases: BadCase[]): Promise<void> {
+  for (const c of cases) {
+    const label = c.name ?? `${c.method.toUpperCase()} ${c.path} ${typeof c.body === 'string' ? c.body : JSON.stringify(c.body ?? '')}`;
+    const before = await snapshot(t);
+    const res = await send(t.app, c);
+    expect(res.status, `${label}: status (body ${res.text})`).toBe(c.status);
+    expect(res.status, label).toBeLessThan(500);
+    expect(res.text, `${label}: no traceback`).not.toMatch(/traceback|at .*\.ts:\d+/i);
+    if (c.expected !== undefined) expect(res.body, `${label}: body`).toEqual(c.expected);
+    if (c.text !== undefined) expect(res.text, `${label}: text`).toMatch(c.text);
+    await expectUnchanged(t, before, label);
+  }
+}
+
+/** completed_at as the server formats it: local time, YYYY-MM-DD HH:MM:SS. */
+export function localStamp(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
