@@ -34,9 +34,15 @@ export function miscRouter(ctx: () => ProjectContext, limits: { body: number }):
     post: [
       multipartFields(limits.body),
       textBody(limits.body),
+      // Form field, JSON {"label_config"} or a raw XML body. 0.8's exact replies: 417 with a
+      // text body when there is no config, 400 {"label_config": [message]}, 204 when valid.
       (req, res) => {
         const xml = labelConfigOf(req, { json: true, raw: true });
-        if (typeof xml !== 'string') throw new HttpError(417, 'no_label_config', 'No label_config in POST');
+        if (xml === undefined || xml === null) {
+          res.status(417).type('text/plain').send('No label_config in POST');
+          return;
+        }
+        if (typeof xml !== 'string') throw new HttpError(400, 'invalid_label_config', 'can only parse strings', { label_config: ['can only parse strings'] });
         const result = checkLabelConfig(ctx(), xml);
         if (!result.ok) throw new HttpError(400, 'invalid_label_config', result.errors.join('; '), { label_config: result.errors });
         res.status(204).end();

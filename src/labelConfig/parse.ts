@@ -1,30 +1,49 @@
-// Labeling config XML → a tree of tags, with the derived forms the API exposes
-// (data_types, label_config_line) and the object/control split of Label Studio 0.8.
-// Untrusted input: DOCTYPE and entity declarations are refused before parsing.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+// Labeling config XML → a typed model: object tags (what a task shows, with their data
+// keys), control tags (what a completion produces, with their labels) and visual tags,
+// plus the derived forms the API exposes (data_types, label_config_line). Classification
+// is by attributes, as 0.8's backend does it (spec config-and-import §1.3, §1.4); the
+// catalogue says what a known tag is for.
+import { tagSpec } from './catalogue.ts';
+import { LabelConfigError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseXmlTree, walk, type ConfigTag } from './xml.ts';
 
-export interface ConfigTag {
-  tag: string;
-  attrs: Record<string, string>;
-  children: ConfigTag[];
-}
+export { LabelConfigError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseXmlTree, walk, type ConfigTag };
 
-/** An element with name and value (Text, Image, ...): what a control can point at. */
+/** An element with a name and a value (Text, Image, ...): what a control can point at. */
 export interface ObjectTag {
   tag: string;
   name: string;
   value: string;
-  /** value without its leading "$", or undefined when the value is not a $variable. */
+  /** The data key of value="$key" (text after the "$"); undefined for a static value. */
   dataKey?: string;
+  node: ConfigTag;
 }
 
-/** An element with name and toName (Choices, Labels, ...), Filter excepted. */
+/** A Label or Choice of a control. */
+export interface LabelItem {
+  value?: string;
+  alias?: string;
+}
+
+/** An element with a name and a toName (Choices, Labels, ...), Filter excepted. */
 export interface ControlTag {
   tag: string;
   name: string;
+  /** toName split on "," (not trimmed, as 0.8). */
   toNames: string[];
-  /** value (or alias) of Label/Choice children, at any depth. */
+  /** Label texts: alias if present, else value, of the Label/Choice items it owns. */
   labels: string[];
+  items: LabelItem[];
+  /** The "type" of its results: the tag lowercased. */
+  resultType: string;
+  node: ConfigTag;
+}
+
+/** Any other element: layout (View), decoration (Header, Style), Filter, unknown tags. */
+export interface VisualTag {
+  tag: string;
+  name?: string;
+  /** Header value="$title" reads task data like an object tag does. */
+  dataKey?: string;
   node: ConfigTag;
 }
 
@@ -32,83 +51,76 @@ export interface ParsedLabelConfig {
   root: ConfigTag;
   objects: ObjectTag[];
   controls: ControlTag[];
-  /** {"<data key>": "<tag>"} for every element whose value is "$key" (later ones win). */
+  visuals: VisualTag[];
+  /**
+   * {"<data key>": "<tag>"} for every element below the root whose value is "$key"; a
+   * later tag's type wins, the key keeps its first position (§1.3). Every task needs these.
+   */
   dataTypes: Record<string, string>;
 }
 
-export class LabelConfigError extends Error {
-  constructor(readonly messages: string[]) {
-    super(messages.join('; '));
-  }
+const nonEmpty = (s: string | undefined): s is string => typeof s === 'string' && s !== '';
+
+/** The key of value="$key": the text after one "$", when there is any. */
+export function dataKeyOf(value: string | undefined): string | undefined {
+  return typeof value === 'string' && value.startsWith('$') && value.length > 1 ? value.slice(1) : undefined;
 }
 
-export const MAX_CONFIG_BYTES = 1024 * 1024;
-export const MAX_CONFIG_DEPTH = 64;
-
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseAttributeValue: false,
-  parseTagValue: false,
-  processEntities: false,
-  htmlEntities: false,
-  commentPropName: '#comment',
-  trimValues: false,
-});
-
-type RawNode = Record<string, unknown> & { ':@'?: Record<string, string> };
-
-function toTag(raw: RawNode, depth: number): ConfigTag | null {
-  const key = Object.keys(raw).find((k) => k !== ':@');
-  if (!key || key === '#text' || key === '#comment' || key.startsWith('?')) return null;
-  if (depth > MAX_CONFIG_DEPTH) throw new LabelConfigError([`Label config is nested deeper than ${MAX_CONFIG_DEPTH} levels`]);
-  const children = ((raw[key] as RawNode[]) ?? []).map((c) => toTag(c, depth + 1)).filter((c): c is ConfigTag => c !== null);
-  return { tag: key, attrs: { ...(raw[':@'] ?? {}) }, children };
+export function isControlNode(node: ConfigTag): boolean {
+  return nonEmpty(node.attrs.name) && nonEmpty(node.attrs.toName) && node.tag !== 'Filter';
 }
 
-/** Checks size, refuses DTDs, checks well-formedness; returns the root element. */
-export function parseXmlTree(xml: string): ConfigTag {
-  if (typeof xml !== 'string') throw new LabelConfigError(['can only parse strings']);
-  if (Buffer.byteLength(xml) > MAX_CONFIG_BYTES) throw new LabelConfigError([`Label config is larger than ${MAX_CONFIG_BYTES} bytes`]);
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new LabelConfigError(['DOCTYPE and ENTITY declarations are not allowed in a label config']);
-  const check = XMLValidator.validate(xml, { allowBooleanAttributes: true });
-  if (check !== true) {
-    const e = check.err;
-    throw new LabelConfigError([`XML is not well-formed: ${e.msg} (line ${e.line}, column ${e.col})`]);
-  }
-  const roots = (parser.parse(xml) as RawNode[]).map((n) => toTag(n, 0)).filter((n): n is ConfigTag => n !== null);
-  if (roots.length !== 1) throw new LabelConfigError(['Label config must have exactly one root element']);
-  return roots[0]!;
+export function isObjectNode(node: ConfigTag): boolean {
+  return !isControlNode(node) && nonEmpty(node.attrs.name) && nonEmpty(node.attrs.value);
 }
 
-export function* walk(tag: ConfigTag): Generator<ConfigTag> {
-  yield tag;
-  for (const c of tag.children) yield* walk(c);
+const LABEL_TAGS = new Set(['Label', 'Choice']);
+
+/** Label/Choice items below a control, skipping the subtrees of nested controls. */
+function itemsOf(control: ConfigTag): LabelItem[] {
+  const items: LabelItem[] = [];
+  const visit = (node: ConfigTag) => {
+    for (const child of node.children) {
+      if (isControlNode(child)) continue;
+      if (LABEL_TAGS.has(child.tag)) {
+        const { value, alias } = child.attrs;
+        if (value !== undefined || alias !== undefined) items.push({ ...(value !== undefined && { value }), ...(alias !== undefined && { alias }) });
+      }
+      visit(child);
+    }
+  };
+  visit(control);
+  return items;
 }
 
 export function parseLabelConfig(xml: string): ParsedLabelConfig {
   const root = parseXmlTree(xml);
   const objects: ObjectTag[] = [];
   const controls: ControlTag[] = [];
+  const visuals: VisualTag[] = [];
   const dataTypes: Record<string, string> = {};
   for (const node of walk(root)) {
     const { name, value, toName } = node.attrs;
-    if (typeof value === 'string' && value.startsWith('$') && value.length > 1) dataTypes[value.slice(1)] = node.tag;
-    if (name !== undefined && toName !== undefined && node.tag !== 'Filter') {
-      const labels: string[] = [];
-      for (const child of walk(node)) {
-        if (child === node) continue;
-        if (child.attrs.value !== undefined) labels.push(child.attrs.value);
-        if (child.attrs.alias !== undefined) labels.push(child.attrs.alias);
-      }
-      controls.push({ tag: node.tag, name, toNames: toName.split(','), labels, node });
-    } else if (name !== undefined && value !== undefined) {
-      const dataKey = value.startsWith('$') ? value.replace(/^\$+/, '') : undefined;
-      objects.push(dataKey === undefined ? { tag: node.tag, name, value } : { tag: node.tag, name, value, dataKey });
+    const dataKey = dataKeyOf(value);
+    if (dataKey !== undefined && node !== root) dataTypes[dataKey] = node.tag;
+    if (isControlNode(node)) {
+      const items = itemsOf(node);
+      controls.push({
+        tag: node.tag,
+        name: name!,
+        toNames: toName!.split(','),
+        labels: items.map((i) => (i.alias ?? i.value)!),
+        items,
+        resultType: node.tag.toLowerCase(),
+        node,
+      });
+    } else if (isObjectNode(node)) {
+      objects.push({ tag: node.tag, name: name!, value: value!, ...(dataKey !== undefined && { dataKey }), node });
+    } else if (tagSpec(node.tag)?.kind !== 'item') {
+      visuals.push({ tag: node.tag, ...(name !== undefined && { name }), ...(dataKey !== undefined && { dataKey }), node });
     }
   }
-  return { root, objects, controls, dataTypes };
+  return { root, objects, controls, visuals, dataTypes };
 }
 
 /** The config without comments and line breaks (0.8's label_config_line). */

@@ -1,64 +1,69 @@
-// The label config validation pipeline (spec config-and-import §1.5), first failure wins:
-// well-formed XML, unique names, toName references, controls pointing at object tags,
-// then compatibility with imported tasks and with stored completions.
-import type { OutputSchema } from '../storage/projectState.ts';
-import { LabelConfigError, parseLabelConfig, type ParsedLabelConfig } from './parse.ts';
+// The label config validation pipeline (spec config-and-import §1.5), as a list of steps
+// run in order; the first failure wins and comes back as one message, as in 0.8:
+//   1 well-formed, safe XML (xml.ts)      4 toName references exist
+//   2 schema rules (schema.ts)            5 controls point at object tags
+//   3 unique names                        6 stored tasks still load, 7 stored completions too
+// Steps 3 and 4 read the parsed attributes, where 0.8 ran regular expressions over the raw
+// text (Q-C3) and so also counted names inside comments and CSS.
+import { completionCompatibilityErrors, taskCompatibilityErrors, type ProjectFacts } from './compatibility.ts';
+import { LabelConfigError, parseLabelConfig, walk, type ParsedLabelConfig } from './parse.ts';
+import { schemaError } from './schema.ts';
 
-export interface ProjectFacts {
-  /** Data keys every stored task has (empty: no check). */
-  commonDataKeys: string[];
-  hasTasks: boolean;
-  outputSchema: OutputSchema;
-}
-
+export type { ProjectFacts };
 export type ValidationResult = { ok: true; config: ParsedLabelConfig } | { ok: false; errors: string[] };
 
-function structuralErrors(config: ParsedLabelConfig): string[] {
-  const names: string[] = [];
-  for (const o of config.objects) names.push(o.name);
-  for (const c of config.controls) names.push(c.name);
-  const dupes = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
-  if (dupes.length) return [`Label config contains non-unique names ${JSON.stringify(dupes)}`];
-  for (const c of config.controls) {
-    for (const to of c.toNames) {
-      if (!names.includes(to)) return [`toName="${to}" not found in names: ${JSON.stringify(names)}`];
-      if (!config.objects.some((o) => o.name === to)) {
-        return [`to_name=${to} is specified for output tag name=${c.name}, but we can't find it among input tags`];
+interface Step {
+  name: string;
+  /** Messages of the first problem found, or [] when the config passes. */
+  run(config: ParsedLabelConfig, facts: ProjectFacts | undefined): string[];
+}
+
+const allNames = (config: ParsedLabelConfig) => [...walk(config.root)].map((n) => n.attrs.name).filter((n): n is string => n !== undefined);
+
+export const PIPELINE: readonly Step[] = [
+  {
+    name: 'schema',
+    run: (config) => {
+      const error = schemaError(config.root);
+      return error ? [error] : [];
+    },
+  },
+  {
+    name: 'unique names',
+    run: (config) => {
+      const names = allNames(config);
+      return new Set(names).size === names.length ? [] : [`Label config contains non-unique names ${JSON.stringify(names)}`];
+    },
+  },
+  {
+    name: 'toName references',
+    run: (config) => {
+      const names = new Set(allNames(config));
+      for (const node of walk(config.root)) {
+        for (const to of node.attrs.toName?.split(',') ?? []) {
+          if (!names.has(to)) return [`toName="${to}" not found in names: ${JSON.stringify([...names].sort())}`];
+        }
       }
-    }
-  }
-  return [];
-}
+      return [];
+    },
+  },
+  {
+    name: 'controls point at objects',
+    run: (config) => {
+      const objects = new Set(config.objects.map((o) => o.name));
+      for (const c of config.controls) {
+        for (const to of c.toNames) {
+          if (!objects.has(to)) return [`to_name=${to} is specified for output tag name=${c.name}, but we can't find it among input tags`];
+        }
+      }
+      return [];
+    },
+  },
+  { name: 'imported tasks', run: (config, facts) => (facts ? taskCompatibilityErrors(config, facts) : []) },
+  { name: 'existing completions', run: (config, facts) => (facts ? completionCompatibilityErrors(config, facts) : []) },
+];
 
-function taskCompatibilityErrors(config: ParsedLabelConfig, facts: ProjectFacts): string[] {
-  if (!facts.hasTasks || facts.commonDataKeys.length === 0) return [];
-  const have = new Set(facts.commonDataKeys);
-  for (const o of config.objects) {
-    if (o.dataKey === undefined || have.has(o.dataKey)) continue;
-    return [
-      `You have already imported tasks and they are incompatible with a new config. You've specified value=${o.value}, but imported tasks contain only keys: ${JSON.stringify(facts.commonDataKeys)}`,
-    ];
-  }
-  return [];
-}
-
-function completionCompatibilityErrors(config: ParsedLabelConfig, facts: ProjectFacts): string[] {
-  const prefix = "You've already completed some tasks, but some of them couldn't be loaded with this config: ";
-  for (const used of facts.outputSchema.controls) {
-    const control = config.controls.find((c) => c.name === used.fromName);
-    if (!control || control.toNames[0] !== used.toName || control.tag.toLowerCase() !== used.type) {
-      return [`${prefix}name=${used.fromName}, toName=${used.toName}, type=${used.type} are expected`];
-    }
-  }
-  for (const used of facts.outputSchema.labels) {
-    const control = config.controls.find((c) => c.name === used.fromName);
-    if (control && !control.labels.includes(used.label)) {
-      return [`${prefix}label "${used.label}" of "${used.fromName}" is used in completions and must stay in the config`];
-    }
-  }
-  return [];
-}
-
+/** Parses and checks a config; facts (the project's tasks and completions) enable steps 6-7. */
 export function validateLabelConfig(xml: string, facts?: ProjectFacts): ValidationResult {
   let config: ParsedLabelConfig;
   try {
@@ -67,10 +72,9 @@ export function validateLabelConfig(xml: string, facts?: ProjectFacts): Validati
     if (err instanceof LabelConfigError) return { ok: false, errors: err.messages };
     throw err;
   }
-  const errors = [
-    structuralErrors(config),
-    facts ? taskCompatibilityErrors(config, facts) : [],
-    facts ? completionCompatibilityErrors(config, facts) : [],
-  ].find((e) => e.length > 0);
-  return errors ? { ok: false, errors } : { ok: true, config };
+  for (const step of PIPELINE) {
+    const errors = step.run(config, facts);
+    if (errors.length) return { ok: false, errors };
+  }
+  return { ok: true, config };
 }

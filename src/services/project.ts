@@ -72,6 +72,9 @@ export function checkLabelConfig(ctx: ProjectContext, xml: string): ValidationRe
     hasTasks: state.taskCount > 0,
     commonDataKeys: state.commonDataKeys(),
     outputSchema: state.outputSchema(),
+    // Read only for data keys whose tag changes: their stored values are re-checked.
+    tasks: () => state.tasks.values(),
+    currentDataTypes: dataTypesOf(state.labelConfig),
   });
 }
 

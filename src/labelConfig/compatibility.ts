@@ -1,0 +1,78 @@
+// Steps 6 and 7 of the validation pipeline: a new config must still read the stored tasks
+// and the stored completions (spec config-and-import §1.5). Where 0.8 had holes we close
+// them on purpose:
+// - Q-C4: 0.8 checked only the keys of objects a control points at, so a new
+//   <Header value="$title"/> was accepted and every stored task then failed to load. Here
+//   every data key of the config (§1.3) is checked, and values without "$" never are.
+// - Q-C5: the keys are the true intersection over all tasks; an empty one refuses any key.
+// - Q-C4 too: a key whose tag changes (Text → Paragraphs) has its stored values re-checked
+//   with the import rule, so a config cannot make stored tasks unreadable by type either.
+// - Q-C6: a result made on any target of a multi-target control keeps it valid.
+import type { JsonObject } from '../domain/types.ts';
+import { checkTaskData } from '../importers/validateTasks.ts';
+import type { OutputSchema } from '../storage/projectState.ts';
+import { valueTypesOf } from './catalogue.ts';
+import type { ParsedLabelConfig } from './parse.ts';
+
+export interface ProjectFacts {
+  /** Data keys every stored task has (the store gives [] when there are no tasks). */
+  commonDataKeys: string[];
+  hasTasks: boolean;
+  outputSchema: OutputSchema;
+  /** The stored tasks; read only when a data key changes tag, to re-check value types. */
+  tasks?: () => Iterable<{ id: number; data?: unknown }>;
+  /** data_types of the config in force: keys that keep their tag need no re-check. */
+  currentDataTypes?: Record<string, string>;
+}
+
+const TASKS_PREFIX = 'You have already imported tasks and they are incompatible with a new config. ';
+const COMPLETIONS_PREFIX = "You've already completed some tasks, but some of them couldn't be loaded with this config: ";
+
+const typesKey = (tag: string) => [...valueTypesOf(tag)].sort().join();
+
+/** Whether values stored under the current tag already pass the new tag's import check. */
+function stillReadable(tag: string, current: string | undefined): boolean {
+  if (current === undefined) return false;
+  if (current === tag) return true;
+  // List also wants {"text": ...} items, which an array checked for another tag may lack.
+  return tag !== 'List' && typesKey(tag) === typesKey(current);
+}
+
+export function taskCompatibilityErrors(config: ParsedLabelConfig, facts: ProjectFacts): string[] {
+  if (!facts.hasTasks) return [];
+  const have = new Set(facts.commonDataKeys);
+  for (const key of Object.keys(config.dataTypes)) {
+    if (!have.has(key)) {
+      return [`${TASKS_PREFIX}You've specified value=$${key}, but imported tasks contain only keys: ${JSON.stringify(facts.commonDataKeys)}`];
+    }
+  }
+  if (!facts.tasks) return [];
+  const changed = Object.entries(config.dataTypes).filter(([key, tag]) => !stillReadable(tag, facts.currentDataTypes?.[key]));
+  if (changed.length === 0) return [];
+  const rules = Object.fromEntries(changed);
+  for (const task of facts.tasks()) {
+    const data = task.data && typeof task.data === 'object' && !Array.isArray(task.data) ? (task.data as JsonObject) : {};
+    const problem = checkTaskData(data, rules);
+    if (problem) return [`${TASKS_PREFIX}Task ${task.id}: ${problem}`];
+  }
+  return [];
+}
+
+export function completionCompatibilityErrors(config: ParsedLabelConfig, facts: ProjectFacts): string[] {
+  const { controls, labels } = facts.outputSchema;
+  for (const used of controls) {
+    const kept = config.controls.some((c) => c.name === used.fromName && c.resultType === used.type && c.toNames.includes(used.toName));
+    if (!kept) return [`${COMPLETIONS_PREFIX}name=${used.fromName}, toName=${used.toName}, type=${used.type} are expected`];
+  }
+  const usedLabels = new Map<string, string[]>();
+  for (const l of labels) usedLabels.set(l.fromName, [...(usedLabels.get(l.fromName) ?? []), l.label]);
+  for (const [fromName, used] of usedLabels) {
+    const control = config.controls.find((c) => c.name === fromName);
+    if (!control) return [`${COMPLETIONS_PREFIX}name=${fromName} is expected`];
+    // A renamed label may keep the text results hold as its alias (or the other way round).
+    const texts = new Set(control.items.flatMap((i) => [i.value, i.alias]).filter((t) => t !== undefined));
+    const missing = [...new Set(used)].filter((l) => !texts.has(l));
+    if (missing.length) return [`${COMPLETIONS_PREFIX}there are labels already created for "${fromName}":\n${JSON.stringify(missing)}`];
+  }
+  return [];
+}

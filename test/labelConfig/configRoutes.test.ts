@@ -1,0 +1,210 @@
+// POST /api/validate-config and POST /api/project/config over HTTP: body forms, 0.8's
+// statuses and bodies, the compatibility rules against real imported tasks and
+// completions, atomic saves, and hostile configs refused fast.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import { BILLION_LAUGHS } from './fixtures.ts';
+
+const SENTIMENT = `<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text" choice="single">
+    <Choice value="Positive"/>
+    <Choice value="Negative"/>
+    <Choice value="Neutral"/>
+  </Choices>
+</View>`;
+const TASKS = 'You have already imported tasks and they are incompatible with a new config. ';
+const COMPLETIONS = "You've already completed some tasks, but some of them couldn't be loaded with this config: ";
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await makeTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+const saveConfig = (xml: string) => request(t.app).post('/api/project/config').type('form').send({ label_config: xml });
+const validate = (xml: string) => request(t.app).post('/api/validate-config').type('form').send({ label_config: xml });
+const projectFiles = async () => ({
+  xml: await readFile(join(t.dir, 'config.xml'), 'utf8'),
+  json: await readFile(join(t.dir, 'config.json'), 'utf8'),
+});
+
+async function importTasks(tasks: unknown[]): Promise<void> {
+  const res = await request(t.app).post('/api/project/import').send(tasks);
+  expect(res.body).toMatchObject({ task_count: tasks.length });
+  expect(res.status).toBe(201);
+}
+
+describe('POST /api/validate-config', () => {
+  const VALID = '<View><Text name="t" value="$t"/><Labels name="l" toName="t"><Label value="a"/></Labels></View>';
+  const DUPLICATE = '<View><Text name="t" value="$t"/><Text name="t" value="$u"/></View>';
+  const DUPLICATE_MESSAGE = { label_config: ['Label config contains non-unique names ["t","t"]'] };
+
+  it.each([
+    { form: 'urlencoded field', send: (xml: string) => request(t.app).post('/api/validate-config').type('form').send({ label_config: xml, edit_count: '2' }) },
+    { form: 'multipart field', send: (xml: string) => request(t.app).post('/api/validate-config').field('label_config', xml) },
+    { form: 'JSON body', send: (xml: string) => request(t.app).post('/api/validate-config').send({ label_config: xml }) },
+    { form: 'application/xml body', send: (xml: string) => request(t.app).post('/api/validate-config').set('Content-Type', 'application/xml').send(xml) },
+    { form: 'curl --data @config.xml', send: (xml: string) => request(t.app).post('/api/validate-config').set('Content-Type', 'application/x-www-form-urlencoded').send(xml) },
+  ])('reads a $form: 204 when valid, 400 {"label_config": [...]} when not', async ({ send }) => {
+    const ok = await send(VALID);
+    expect(ok.status).toBe(204);
+    expect(ok.text).toBe('');
+    const bad = await send(DUPLICATE);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual(DUPLICATE_MESSAGE);
+  });
+
+  it.each([
+    { name: 'form without the field', send: () => request(t.app).post('/api/validate-config').type('form').send({ x: 'y' }) },
+    { name: 'no body', send: () => request(t.app).post('/api/validate-config') },
+    { name: 'JSON without the key', send: () => request(t.app).post('/api/validate-config').send({}) },
+  ])('417 "No label_config in POST" for a $name', async ({ send }) => {
+    const res = await send();
+    expect(res.status).toBe(417);
+    expect(res.text).toBe('No label_config in POST');
+  });
+
+  it('400 "can only parse strings" for a JSON value that is no string', async () => {
+    const res = await request(t.app).post('/api/validate-config').send({ label_config: ['<View/>'] });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ label_config: ['can only parse strings'] });
+  });
+
+  it('answers with the message of the spec example', async () => {
+    const res = await validate('<View><Text name="text" value="$text"/><Choices name="c" toName="txt"><Choice value="A"/><Choice value="B"/></Choices></View>');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ label_config: ['toName="txt" not found in names: ["c","text"]'] });
+  });
+});
+
+describe('hostile configs get a 400 quickly', () => {
+  it.each([
+    { route: '/api/validate-config' },
+    { route: '/api/project/config' },
+  ])('a billion laughs on $route', async ({ route }) => {
+    const before = await projectFiles();
+    const started = performance.now();
+    const res = await request(t.app).post(route).type('form').send({ label_config: BILLION_LAUGHS });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ label_config: ['DOCTYPE and ENTITY declarations are not allowed in a label config'] });
+    expect(await projectFiles()).toEqual(before);
+  });
+
+  it.each([
+    { route: '/api/validate-config', type: 'application/xml' },
+    { route: '/api/project/config', type: 'application/xml' },
+    { route: '/api/project/config', type: 'application/json' },
+  ])('a 50 MB config on $route ($type)', async ({ route, type }) => {
+    const before = await projectFiles();
+    const xml = `<View><Text name="t" value="$t"/><Header value="${'x'.repeat(50 * 1024 * 1024)}"/></View>`;
+    const started = performance.now();
+    const res = await request(t.app)
+      .post(route)
+      .set('Content-Type', type)
+      .send(type === 'application/json' ? JSON.stringify({ label_config: xml }) : xml);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ label_config: [`Label config is too large: over ${xml.length} bytes, the limit is 1048576 bytes`] });
+    expect(await projectFiles()).toEqual(before);
+  });
+});
+
+describe('POST /api/project/config', () => {
+  it('writes config.xml and config.json together; GET /api/project shows the new config', async () => {
+    const xml = '<View>\r\n  <Image name="img" value="$image"/>\r\n  <Header value="$title"/>\r\n</View>';
+    const res = await saveConfig(xml);
+    expect(res.status).toBe(201);
+    expect(res.text).toBe('');
+    const files = await projectFiles();
+    expect(files.xml).toBe(xml.replace(/\r\n/g, '\n'));
+    expect(JSON.parse(files.json)).toMatchObject({ label_config_updated: true });
+    const project = await request(t.app).get('/api/project');
+    expect(project.body).toMatchObject({ data_types: { image: 'Image', title: 'Header' }, label_config_line: '<View>  <Image name="img" value="$image"/>  <Header value="$title"/></View>' });
+  });
+
+  it('a rejected config changes nothing, in memory or on disk', async () => {
+    await saveConfig(SENTIMENT);
+    const before = await projectFiles();
+    const res = await saveConfig('<View><Text name="a" value="$a"/><Text name="a" value="$b"/></View>');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ label_config: ['Label config contains non-unique names ["a","a"]'] });
+    expect(await projectFiles()).toEqual(before);
+    expect(t.project.store.state.labelConfig).toBe(SENTIMENT);
+  });
+});
+
+describe('compatibility with imported tasks, over HTTP', () => {
+  beforeEach(async () => {
+    expect((await saveConfig(SENTIMENT)).status).toBe(201);
+    await importTasks([{ text: 'I love it' }, { data: { text: 'Meh', ref: 3 } }]);
+  });
+
+  // 0.8 saved this (only objects a control points at were checked), then answered 500 to
+  // every read of a stored task: the config must be refused instead.
+  it('refuses a Header reading a key the tasks lack, and the tasks stay readable', async () => {
+    const xml = SENTIMENT.replace('<Text name="text" value="$text"/>', '<Header value="$title"/>\n  <Text name="text" value="$text"/>');
+    for (const res of [await validate(xml), await saveConfig(xml)]) {
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ label_config: [`${TASKS}You've specified value=$title, but imported tasks contain only keys: ["text"]`] });
+    }
+    const tasks = await request(t.app).get('/api/tasks');
+    expect(tasks.status).toBe(200);
+    expect(t.project.store.state.labelConfig).toBe(SENTIMENT);
+  });
+
+  it('refuses a key type the stored values do not have, naming the task', async () => {
+    const xml = '<View><Paragraphs name="text" value="$text"/><TextArea name="a" toName="text"/></View>';
+    const res = await saveConfig(xml);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ label_config: [`${TASKS}Task 0: data["text"]="I love it" is of type "string", but types "array" are expected`] });
+  });
+
+  it('accepts a config that reads only keys every task has', async () => {
+    const res = await saveConfig('<View><HyperText name="text" value="$text"/><TextArea name="a" toName="text"/></View>');
+    expect(res.status).toBe(201);
+  });
+});
+
+describe('compatibility with existing completions, over HTTP', () => {
+  beforeEach(async () => {
+    expect((await saveConfig(SENTIMENT)).status).toBe(201);
+    const result = [{ id: 'r1', from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: ['Positive'] } }];
+    await importTasks([{ data: { text: 'I love it' }, completions: [{ result }] }]);
+  });
+
+  it.each([
+    { rule: 'the control keeps its name', xml: SENTIMENT.replace('name="sentiment"', 'name="mood"'), error: `${COMPLETIONS}name=sentiment, toName=text, type=choices are expected` },
+    {
+      rule: 'the control keeps its type',
+      xml: '<View><Text name="text" value="$text"/><Labels name="sentiment" toName="text"><Label value="Positive"/></Labels></View>',
+      error: `${COMPLETIONS}name=sentiment, toName=text, type=choices are expected`,
+    },
+    {
+      rule: 'the control keeps its first target',
+      xml: SENTIMENT.replace('toName="text"', 'toName="other"').replace('</View>', '<Text name="other" value="$text"/></View>'),
+      error: `${COMPLETIONS}name=sentiment, toName=text, type=choices are expected`,
+    },
+    { rule: 'a used label stays', xml: SENTIMENT.replace('<Choice value="Positive"/>', ''), error: `${COMPLETIONS}there are labels already created for "sentiment":\n["Positive"]` },
+  ])('refuses a change breaking the rule "$rule"', async ({ xml, error }) => {
+    const res = await saveConfig(xml);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ label_config: [error] });
+  });
+
+  it.each([
+    { change: 'a used label renamed, its text kept as alias', xml: SENTIMENT.replace('<Choice value="Positive"/>', '<Choice value="Good" alias="Positive"/>') },
+    { change: 'labels and controls added', xml: SENTIMENT.replace('</View>', '<TextArea name="note" toName="text"/></View>').replace('<Choice value="Neutral"/>', '<Choice value="Neutral"/><Choice value="Mixed"/>') },
+    { change: 'an unused label removed', xml: SENTIMENT.replace('<Choice value="Neutral"/>', '') },
+  ])('accepts $change', async ({ xml }) => {
+    const res = await saveConfig(xml);
+    expect(res.status).toBe(201);
+    expect(t.project.store.state.labelConfig).toBe(xml);
+  });
+});
