@@ -1,16 +1,16 @@
 // GET /api/project/export: streams the chosen format, as its single file or as a zip
-// (archiver), straight to the response. Nothing is written to the project folder, so a
-// failed export leaves nothing behind.
-import { PassThrough, Readable } from 'node:stream';
+// (archiver), straight to the response. Nothing is written to the project folder (0.8
+// kept every export zip under export/ and shared one folder between exports in the same
+// second), so a failed or abandoned export leaves nothing behind.
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extname } from 'node:path';
 import { ZipArchive } from 'archiver';
 import type { Response } from 'express';
 import type { CompletionFile } from '../domain/types.ts';
 import { badRequest } from '../http/errors.ts';
 import { parseLabelConfig, type ParsedLabelConfig } from '../labelConfig/parse.ts';
 import { findFormat, supportedFormats } from '../exporters/registry.ts';
-import type { ExportContext, ExportFormat, ExportSink } from '../exporters/types.ts';
+import type { ExportContext, ExportFormat, ExportRecords, ExportSink, FileContent } from '../exporters/types.ts';
 import type { ProjectContext } from './context.ts';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -28,16 +28,27 @@ export function currentConfig(ctx: ProjectContext): ParsedLabelConfig | null {
   }
 }
 
-/** The completion files in ascending task id; ids are fixed when the export starts. */
-export async function* exportRecords(ctx: ProjectContext): AsyncGenerator<CompletionFile> {
+/** How many records are handed out between two yields to the event loop. */
+const YIELD_EVERY = 500;
+
+/**
+ * The completion files in ascending task id, as they are when the export starts: the
+ * snapshot holds references only (the store replaces a file's object on every change, it
+ * never edits one), so later writes do not show up halfway. Each pass over it yields to
+ * the event loop every 500 records, so the server keeps answering during an export.
+ */
+export function exportRecords(ctx: ProjectContext): ExportRecords {
   const state = ctx.store.state;
-  const ids = state.fileIds();
-  for (let i = 0; i < ids.length; i++) {
-    const file = state.files.get(ids[i]!);
-    if (file) yield file;
-    // Let other requests in every so often: the server keeps answering during an export.
-    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
-  }
+  const snapshot: CompletionFile[] = [];
+  for (const id of state.fileIds()) snapshot.push(state.files.get(id)!);
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; i < snapshot.length; i++) {
+        yield snapshot[i]!;
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r));
+      }
+    },
+  };
 }
 
 export function chooseFormat(ctx: ProjectContext, name: unknown): ExportFormat {
@@ -50,62 +61,107 @@ export function chooseFormat(ctx: ProjectContext, name: unknown): ExportFormat {
   return format;
 }
 
-function toReadable(content: Parameters<ExportSink['file']>[1]): Readable {
-  if (typeof content === 'string' || Buffer.isBuffer(content)) return Readable.from([content]);
-  if (content instanceof Readable) return content;
-  return Readable.from(content as AsyncIterable<string | Buffer>);
+const CHUNK_BYTES = 64 * 1024;
+
+/** Many small strings (a record each) joined into buffers of about 64 KB. */
+async function* chunked(content: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for await (const c of content) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    parts.push(b);
+    size += b.length;
+    if (size >= CHUNK_BYTES) {
+      yield Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size) yield Buffer.concat(parts, size);
 }
 
-export async function sendExport(ctx: ProjectContext, format: ExportFormat, res: Response, asZip: boolean): Promise<void> {
-  const exportCtx: ExportContext = { config: currentConfig(ctx), projectDir: ctx.store.folder, fetchTimeoutMs: ctx.settings.ML_TIMEOUT_MS };
-  const stamp = exportStamp();
-  const records = exportRecords(ctx);
-  if (format.singleFile && !asZip) {
-    // Named like 0.8's zip, with the file's own extension: 2026-11-28-09-30-00.json
-    const name = stamp + extname(format.singleFile.name);
-    res.status(200);
-    res.setHeader('Content-Type', `${format.singleFile.contentType}; charset=utf-8`);
-    res.setHeader('Content-Disposition', `attachment; filename=${name}`);
-    res.setHeader('filename', name);
-    let sent = false;
-    await format.write(records, {
+function toReadable(content: FileContent): Readable {
+  if (typeof content === 'string') return Readable.from([Buffer.from(content)], { objectMode: false });
+  if (Buffer.isBuffer(content)) return Readable.from([content], { objectMode: false });
+  if (content instanceof Readable) return content;
+  return Readable.from(chunked(content), { objectMode: false });
+}
+
+function exportContext(ctx: ProjectContext): ExportContext {
+  return {
+    config: currentConfig(ctx),
+    projectDir: ctx.store.folder,
+    fetchTimeoutMs: ctx.settings.ML_TIMEOUT_MS,
+    maxFetchBytes: ctx.settings.MAX_UPLOAD_SIZE,
+    publicUrl: ctx.settings.PUBLIC_URL,
+    log: ctx.log,
+  };
+}
+
+function downloadHeaders(res: Response, name: string, contentType: string): void {
+  res.status(200);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Disposition', `attachment; filename=${name}`);
+  // The 0.8 export page names the download after this header.
+  res.setHeader('filename', name);
+}
+
+async function sendSingleFile(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string): Promise<void> {
+  const single = format.singleFile!;
+  // Named like 0.8's zip, with the file's own extension: 2026-11-28-09-30-00.json
+  downloadHeaders(res, stamp + single.extension, `${single.contentType}; charset=utf-8`);
+  let sent = false;
+  await format.write(
+    records,
+    {
       async file(_name, content) {
         if (sent) throw new Error(`${format.name} wrote more than one file`);
         sent = true;
         await pipeline(toReadable(content), res);
       },
       dir() {},
-    }, exportCtx);
-    if (!sent) res.end();
-    return;
-  }
+    },
+    exportCtx,
+  );
+  if (!sent) res.end();
+}
+
+async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string): Promise<void> {
   const zip = new ZipArchive({ zlib: { level: 6 } });
-  const name = `${stamp}.zip`;
-  res.status(200);
-  res.setHeader('Content-Type', 'application/zip');
-  res.setHeader('Content-Disposition', `attachment; filename=${name}`);
-  res.setHeader('filename', name);
-  const out = new PassThrough();
-  zip.pipe(out);
-  const piping = pipeline(out, res);
+  downloadHeaders(res, `${stamp}.zip`, 'application/zip');
+  const piping = pipeline(zip, res);
+  let gone: Error | undefined;
+  let current: Readable | undefined;
+  // A client that goes away stops the export: the entry being read is destroyed, which
+  // ends the exporter's generators, and nothing more is read.
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    gone = new Error('the client closed the connection during the export');
+    current?.destroy(gone);
+  });
   const dirs = new Set<string>();
   const sink: ExportSink = {
-    async file(fileName, content) {
-      // archiver reads entries one at a time; wait for this one before making the next.
+    async file(name, content) {
+      if (gone) throw gone;
+      // Every folder gets its own entry, as in 0.8's zips (Annotations/, images/ ...).
+      const parts = name.split('/');
+      for (let i = 1; i < parts.length; i++) sink.dir(parts.slice(0, i).join('/'));
       const stream = toReadable(content);
+      current = stream;
+      // archiver reads entries one at a time; wait for this one before making the next.
       const done = new Promise<void>((resolve, reject) => {
         stream.once('end', resolve);
         stream.once('error', reject);
+        stream.once('close', () => (stream.readableEnded ? resolve() : reject(gone ?? new Error(`export entry ${name} was cut short`))));
       });
-      zip.append(stream, { name: fileName });
+      zip.append(stream, { name });
       await done;
     },
-    dir(dirName) {
-      const d = dirName.endsWith('/') ? dirName : dirName + '/';
-      if (!dirs.has(d)) {
-        dirs.add(d);
-        zip.append(Buffer.alloc(0), { name: d });
-      }
+    dir(name) {
+      const d = name.endsWith('/') ? name : name + '/';
+      if (dirs.has(d)) return;
+      dirs.add(d);
+      zip.append(Buffer.alloc(0), { name: d });
     },
   };
   try {
@@ -114,7 +170,15 @@ export async function sendExport(ctx: ProjectContext, format: ExportFormat, res:
     await piping;
   } catch (err) {
     zip.abort();
-    res.destroy(err as Error);
     throw err;
   }
+}
+
+/** Sends the export: the format's single file (unless asZip), else a zip named after the time. */
+export async function sendExport(ctx: ProjectContext, format: ExportFormat, res: Response, asZip: boolean): Promise<void> {
+  const exportCtx = exportContext(ctx);
+  const records = exportRecords(ctx);
+  const stamp = exportStamp();
+  if (format.singleFile && !asZip) await sendSingleFile(format, records, exportCtx, res, stamp);
+  else await sendZip(format, records, exportCtx, res, stamp);
 }

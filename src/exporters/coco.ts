@@ -1,0 +1,118 @@
+// COCO: images/ plus result.json with images, categories and annotations (export.md §9).
+// Category and annotation ids follow task order (ascending id), from 0 as in 0.8. The
+// records are read three times so the file streams: first to fetch or copy the images and
+// learn the categories, which come before the annotations in the file; then once for the
+// images list and once for the annotations.
+// Fixed on purpose: every RectangleLabels and PolygonLabels group of a task counts (0.8
+// took only the first group of the task, dropping the other control's shapes or crashing).
+import type { ExportContext, ExportFormat, ExportRecords } from './types.ts';
+import { configFacts } from './configFacts.ts';
+import { MediaFolder, md5 } from './media.ts';
+import { imageSize, imageTask, type ImageTask } from './imageTasks.ts';
+import { polygonArea, polygonPixels, rectPixels, type Shape } from './shapes.ts';
+import { PyFloat, pyJsonIndented } from './pyText.ts';
+
+const SHAPE_CONTROLS = ['RectangleLabels', 'PolygonLabels'] as const;
+
+function annotationOf(shape: Shape, width: number, height: number) {
+  if (shape.kind === 'rect') {
+    const { x, y, w, h } = rectPixels(shape, width, height);
+    return { segmentation: [], bbox: [x, y, w, h], area: w * h };
+  }
+  const pts = polygonPixels(shape, width, height);
+  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [x, y] of pts) {
+    minX = Math.min(minX, x);
+    minY = Math.min(minY, y);
+    maxX = Math.max(maxX, x);
+    maxY = Math.max(maxY, y);
+  }
+  // Python holds all of these as floats, and prints 32.0 for them.
+  const f = (v: number) => new PyFloat(v);
+  return {
+    segmentation: [pts.flat().map(f)],
+    bbox: [f(minX), f(minY), f(maxX - minX), f(maxY - minY)],
+    area: f(polygonArea(pts)),
+  };
+}
+
+/** Streams one top-level array of the result: `  "key": [ ... ]`. */
+async function* arrayMember(key: string, items: AsyncIterable<unknown>): AsyncGenerator<string> {
+  let first = true;
+  yield `  "${key}": [`;
+  for await (const item of items) {
+    yield (first ? '\n    ' : ',\n    ') + pyJsonIndented(item, '    ');
+    first = false;
+  }
+  yield first ? ']' : '\n  ]';
+}
+
+export const cocoFormat: ExportFormat = {
+  name: 'COCO',
+  title: 'COCO',
+  description: 'Popular machine learning format used by the COCO dataset for object detection and image segmentation tasks with polygons and rectangles.',
+  supports: (config) => {
+    const f = configFacts(config);
+    return f.dataKeys.length <= 1 && f.objectTypes.has('Image') && SHAPE_CONTROLS.some((t) => f.controlTypes.has(t));
+  },
+  async write(records, sink, ctx) {
+    sink.dir('images');
+    const media = new MediaFolder(sink, 'images', ctx, md5);
+    const categories = new Map<string, number>();
+    for await (const it of sizedTasks(records, ctx, media, (msg) => ctx.log?.warn(msg))) {
+      for (const s of it.task.shapes) if (!categories.has(s.label)) categories.set(s.label, categories.size);
+    }
+    await sink.file('result.json', cocoText(records, ctx, media, categories));
+  },
+};
+
+interface SizedTask {
+  task: ImageTask;
+  width: number;
+  height: number;
+  fileName: string;
+}
+
+/** Tasks with regions and a known image size, their images fetched or copied; every pass makes the same choices (same snapshot, same resolved media). */
+async function* sizedTasks(records: ExportRecords, ctx: ExportContext, media: MediaFolder, log: (msg: string) => void): AsyncGenerator<SizedTask> {
+  for await (const file of records) {
+    const task = imageTask(file, ctx.config, SHAPE_CONTROLS, log);
+    if (!task) continue;
+    const resolved = await media.resolve(task.url);
+    const size = await imageSize(task, resolved);
+    if (!size) {
+      log(`COCO: task ${task.id} has no original_width/original_height and its image could not be read; skipped`);
+      continue;
+    }
+    yield { task, ...size, fileName: resolved.fileName };
+  }
+}
+
+async function* cocoText(records: ExportRecords, ctx: ExportContext, media: MediaFolder, categories: Map<string, number>): AsyncGenerator<string> {
+  const sized = () => sizedTasks(records, ctx, media, () => {});
+  async function* images() {
+    let id = 0;
+    for await (const it of sized()) yield { width: it.width, height: it.height, id: id++, file_name: it.fileName };
+  }
+  async function* annotations() {
+    let imageId = 0;
+    let id = 0;
+    for await (const it of sized()) {
+      for (const s of it.task.shapes) {
+        const a = annotationOf(s, it.width, it.height);
+        yield { id: id++, image_id: imageId, category_id: categories.get(s.label)!, segmentation: a.segmentation, bbox: a.bbox, ignore: 0, iscrowd: 0, area: a.area };
+      }
+      imageId++;
+    }
+  }
+  async function* categoryList() {
+    for (const [name, id] of categories) yield { id, name };
+  }
+  yield '{\n';
+  yield* arrayMember('images', images());
+  yield ',\n';
+  yield* arrayMember('categories', categoryList());
+  yield ',\n';
+  yield* arrayMember('annotations', annotations());
+  yield ',\n  "info": ' + pyJsonIndented({ year: new Date().getFullYear(), version: '1.0', contributor: 'Label Studio' }, '  ') + '\n}';
+}

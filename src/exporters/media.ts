@@ -1,0 +1,179 @@
+// The files a task points at (images for COCO/VOC/YOLO, audio for ASR_MANIFEST), put
+// into the export folder the way export.md §9.3 describes, with its fix: an uploaded file
+// (/data/upload/<name>) is copied from the project's upload/ folder (0.8.2 tried to fetch
+// the relative URL, failed, and left the URL). A remote http(s) file is fetched with a
+// time and size limit. Whatever cannot be had keeps its URL and never fails the export.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { isAbsolute, join, posix, resolve, sep } from 'node:path';
+import type { ExportContext, ExportSink, FileContent } from './types.ts';
+
+/** Reads len bytes at pos (fewer at the end of the file). */
+export type ByteReader = (pos: number, len: number) => Promise<Buffer>;
+
+export interface ResolvedMedia {
+  /** What the export writes as the file's name: its path in the export, or the original reference. */
+  fileName: string;
+  /** Where the file ended up in the export (undefined when it was not copied or fetched). */
+  exportPath?: string;
+  /** The file's bytes, when we have the file (for sizes, channels, durations). */
+  read?: ByteReader;
+}
+
+export const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+/** The name in /data/upload/<name> (also behind PUBLIC_URL), when it is a plain file name. */
+export function uploadName(url: string, publicUrl: string): string | undefined {
+  let rest: string | undefined;
+  const base = publicUrl.replace(/\/+$/, '');
+  if (url.startsWith('/data/upload/')) rest = url.slice('/data/upload/'.length);
+  else if (base && url.startsWith(base + '/data/upload/')) rest = url.slice(base.length + '/data/upload/'.length);
+  if (rest === undefined) return undefined;
+  rest = rest.replace(/[?#].*$/, '');
+  let name: string;
+  try {
+    name = decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+  // Confined to upload/: a plain name, no folders, no way up.
+  if (!name || name === '.' || name === '..' || /[/\\\0]/.test(name)) return undefined;
+  return name;
+}
+
+/** /data/<file>?d=<dir> (0.8's local-files serving) → <dir>/<file>; or a value that is itself an absolute path. */
+export function localPath(url: string): string | undefined {
+  const m = /^\/data\/([^?#]+)\?(?:.*&)?d=([^&#]+)/.exec(url);
+  if (m) {
+    try {
+      return join(decodeURIComponent(m[2]!), decodeURIComponent(m[1]!));
+    } catch {
+      return undefined;
+    }
+  }
+  if (isAbsolute(url) && !url.startsWith('/data/')) return url;
+  return undefined;
+}
+
+export const isRemote = (url: string) => /^https?:\/\//i.test(url);
+
+/** The last path component of a path or URL (query and fragment dropped). */
+export function baseName(url: string): string {
+  const path = isRemote(url) ? url.replace(/^https?:\/\/[^/]*/i, '').replace(/[?#].*$/, '') : url;
+  return posix.basename(path.replace(/\\/g, '/'));
+}
+
+/** The name without its extension, as Python's splitext: ".hidden" keeps its name. */
+export function stemOf(name: string): string {
+  return posix.parse(name).name;
+}
+
+const fileReader = (path: string): ByteReader => async (pos, len) => {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    const { bytesRead } = await fh.read(buf, 0, len, pos);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+};
+
+export const bufferReader = (buf: Buffer): ByteReader => async (pos, len) => buf.subarray(pos, pos + len);
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** GET url into memory, within the time and size limits; throws on any failure. */
+export async function fetchRemote(url: string, timeoutMs: number, maxBytes: number): Promise<Buffer> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new Error(`HTTP ${res.status}`);
+  }
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body.cancel();
+    throw new Error(`larger than ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * One folder of the export (images/, audio/) that task media are copied or fetched into;
+ * each source is added once, later tasks pointing at it reuse it.
+ */
+export class MediaFolder {
+  private readonly resolved = new Map<string, ResolvedMedia>();
+  private readonly taken = new Set<string>();
+
+  constructor(
+    private readonly sink: ExportSink,
+    private readonly folder: string,
+    private readonly ctx: ExportContext,
+    /** The file name a fetched URL gets in the folder. */
+    private readonly remoteName: (url: string) => string,
+  ) {}
+
+  async resolve(url: string): Promise<ResolvedMedia> {
+    const hit = this.resolved.get(url);
+    if (hit) return hit;
+    const r = await this.resolveNew(url);
+    this.resolved.set(url, r);
+    return r;
+  }
+
+  private async resolveNew(url: string): Promise<ResolvedMedia> {
+    const upload = uploadName(url, this.ctx.publicUrl);
+    if (upload !== undefined) {
+      const path = join(this.ctx.projectDir, 'upload', upload);
+      if (resolve(path).startsWith(resolve(this.ctx.projectDir, 'upload') + sep) && (await isFile(path))) {
+        const exportPath = await this.add(upload, () => createReadStream(path));
+        return { fileName: exportPath, exportPath, read: fileReader(path) };
+      }
+      this.ctx.log?.warn(`export: ${url} is not in the project's upload folder; its URL is kept`);
+      return { fileName: url };
+    }
+    const local = localPath(url);
+    if (local !== undefined) {
+      // A file on the server's disk is referred to where it is, not copied (as 0.8 did).
+      return (await isFile(local)) ? { fileName: local, read: fileReader(local) } : { fileName: url };
+    }
+    if (isRemote(url)) {
+      try {
+        const bytes = await fetchRemote(url, this.ctx.fetchTimeoutMs, this.ctx.maxFetchBytes);
+        const exportPath = await this.add(this.remoteName(url), () => bytes);
+        return { fileName: exportPath, exportPath, read: bufferReader(bytes) };
+      } catch (err) {
+        this.ctx.log?.warn(`export: unable to download ${url} (${(err as Error).message}); its URL is kept`);
+        return { fileName: url };
+      }
+    }
+    return { fileName: url };
+  }
+
+  /** Adds the file under a name not used yet in the folder; returns its path in the export. */
+  private async add(name: string, content: () => FileContent): Promise<string> {
+    let candidate = name;
+    for (let n = 1; this.taken.has(candidate); n++) {
+      const stem = stemOf(name);
+      candidate = `${stem}-${n}${name.slice(stem.length)}`;
+    }
+    this.taken.add(candidate);
+    const path = `${this.folder}/${candidate}`;
+    await this.sink.file(path, content());
+    return path;
+  }
+}
