@@ -14,7 +14,12 @@ export function taskView(state: ProjectState, id: number): JsonObject | undefine
   const task = state.tasks.get(id);
   if (!task) return undefined;
   const file = state.files.get(id);
-  if (!file) return { ...task } as JsonObject;
+  if (!file) {
+    // 0.8 also kept imported completions inside tasks.json; that stale copy resurfaced
+    // here once the completions file was gone. A task without a file has no completions.
+    const { completions: _stale, ...entry } = task;
+    return entry as JsonObject;
+  }
   // A stored predictions key in a completions file is ignored (0.8 wrote one on delete).
   const { predictions: _ignored, ...rest } = file;
   return { ...rest, predictions: task.predictions ?? [] } as JsonObject;
@@ -121,6 +126,15 @@ function taskChanges(ctx: ProjectContext, body: unknown, requireData: boolean): 
   return out;
 }
 
+/**
+ * The completions file with new data. A predictions key 0.8 left in the file (after a
+ * single-completion delete) is dropped: we never write one.
+ */
+function withData(file: CompletionFile, data: JsonObject): CompletionFile {
+  const { predictions: _stale, ...rest } = file;
+  return { ...rest, data } as CompletionFile;
+}
+
 /** PATCH: changes data and/or predictions of an existing task (not in 0.8). */
 export async function patchTask(ctx: ProjectContext, id: number, body: unknown): Promise<JsonObject> {
   const state = ctx.store.state;
@@ -131,7 +145,7 @@ export async function patchTask(ctx: ProjectContext, id: number, body: unknown):
   const file = state.files.get(id);
   // The completions file keeps a copy of the data (0.8 never refreshed it); an explicit
   // data change should show, so the copy follows.
-  if (file && changes.data) await ctx.store.putCompletionFile({ ...file, data: changes.data } as CompletionFile);
+  if (file && changes.data) await ctx.store.putCompletionFile(withData(file, changes.data));
   return taskView(state, id)!;
 }
 
@@ -151,6 +165,6 @@ export async function putTask(ctx: ProjectContext, id: number, body: unknown): P
   if (changes.predictions) next.predictions = changes.predictions;
   await ctx.store.putTask(next);
   const file = state.files.get(id);
-  if (file) await ctx.store.putCompletionFile({ ...file, data: next.data } as CompletionFile);
+  if (file) await ctx.store.putCompletionFile(withData(file, next.data));
   return { created: !existing, task: taskView(state, id)! };
 }
