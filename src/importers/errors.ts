@@ -1,0 +1,40 @@
+// What an importer throws when the input is at fault. The import service turns it into
+// the list-shaped 4xx body the 0.8 import page prints (config-and-import §2.12); anything
+// else that escapes an importer is a bug and stays a 500.
+
+export class ImportFailure extends Error {
+  constructor(
+    message: string,
+    /** 400 for bad input, 413 for input over a limit. */
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A reason a file cannot be read; the dispatcher wraps it as "Failed to parse input file
+ * {name}: {reason}". Parsers' own errors (csv-parse, stream-json, yauzl) are wrapped alike.
+ */
+export class InputProblem extends Error {}
+
+/** "Failed to parse input file {name}: {reason}", the wrapper 0.8 put around per-file failures. */
+export function fileFailure(name: string, reason: string, status = 400): ImportFailure {
+  return new ImportFailure(`Failed to parse input file ${name}: ${reason}`, status);
+}
+
+export function tooManyTasks(max: number, count: number): ImportFailure {
+  return new ImportFailure(`Maximum task number is ${max}, current task number is ${count}`, 413);
+}
+
+export function tooManyBytes(max: number, size: number): ImportFailure {
+  return new ImportFailure(`Maximum total size of all files is ${max} bytes, current size is ${size} bytes`, 413);
+}
+
+export const NO_DATA = 'load_tasks: No data found in DATA or in FILES';
+export const NO_TASKS = 'load_tasks: No tasks added';
+
+/** Errors of the machine (disk full, too many open files) are not the input's fault. */
+export function isSystemError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
