@@ -12,9 +12,9 @@ export interface ConfigFacts {
 
 const cache = new WeakMap<ParsedLabelConfig, ConfigFacts>();
 
-/** An object's data key: its value without leading "$" (a literal value is its own key). */
-function dataKeyOf(o: { value: string; dataKey?: string }): string {
-  return o.dataKey ?? o.value.replace(/^\$+/, '');
+/** An object's data key as the converter took it: value without its leading "$" characters (all of them). */
+function dataKeyOf(o: { value: string }): string {
+  return o.value.replace(/^\$+/, '');
 }
 
 export function configFacts(config: ParsedLabelConfig | null): ConfigFacts {
