@@ -2,10 +2,38 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { isJsonObject } from '../domain/types.ts';
+import { badRequest } from './errors.ts';
+
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. Real tasks and completions
+ * nest a few levels; a body nested thousands deep makes JSON.stringify and every
+ * recursive copy overflow the stack after the request was accepted.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Whether value nests deeper than max (iterative: recursion would overflow on such input). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: [object, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
 
 /** JSON bodies for application/json and +json types only (0.8 ignored other bodies). */
 export function jsonBody(limit: number) {
-  return express.json({ limit, type: ['application/json', 'application/*+json'], strict: false });
+  const parse = express.json({ limit, type: ['application/json', 'application/*+json'], strict: false });
+  return (req: Request, res: Response, next: NextFunction) =>
+    parse(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) return next(badRequest(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, 'too_deep'));
+      next();
+    });
 }
 
 /** Raw text of XML, plain-text and urlencoded bodies (for the label config routes). */
@@ -13,10 +41,22 @@ export function textBody(limit: number) {
   return express.text({ limit, type: ['application/xml', 'text/xml', 'text/plain', 'application/x-www-form-urlencoded'] });
 }
 
-/** Form fields of a multipart body without files. */
+/**
+ * Form fields of a multipart body without files. A body busboy cannot read (no boundary,
+ * cut short) is the client's fault: 400, not the 500 its plain Error would become.
+ * multer's own limit errors carry a code the error handler maps.
+ */
 export function multipartFields(limit: number) {
   const m = multer({ limits: { fieldSize: limit, files: 0 } }).none();
-  return (req: Request, res: Response, next: NextFunction) => (req.is('multipart/form-data') ? m(req, res, next) : next());
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('multipart/form-data')) return next();
+    m(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as { code?: unknown; message?: string };
+      if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) return next(err);
+      next(badRequest(`Bad multipart request: ${e.message ?? 'unreadable body'}`, 'bad_multipart'));
+    });
+  };
 }
 
 /**

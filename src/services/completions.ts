@@ -32,9 +32,13 @@ function fileFor(ctx: ProjectContext, taskId: number): CompletionFile {
   return { id: taskId, data: task.data, completions: [] };
 }
 
-function completionBody(body: unknown): JsonObject {
+/**
+ * A completion body. A POST must carry a result list (LSF always sends one, and an import
+ * requires it too); a PATCH may leave it out and change other fields only.
+ */
+function completionBody(body: unknown, resultRequired: boolean): JsonObject {
   if (!isJsonObject(body)) throw badRequest('Body must be a JSON object (the completion)');
-  if (body.result !== undefined && !Array.isArray(body.result)) throw badRequest('"result" must be a list');
+  if ((resultRequired || body.result !== undefined) && !Array.isArray(body.result)) throw badRequest('"result" must be a list');
   return body;
 }
 
@@ -43,7 +47,7 @@ function completionBody(body: unknown): JsonObject {
  * existing one, an update of it (how LSF skips an already saved completion).
  */
 export async function submitCompletion(ctx: ProjectContext, taskId: number, rawBody: unknown, cancelled: boolean): Promise<number> {
-  const body = { ...completionBody(rawBody) };
+  const body = { ...completionBody(rawBody, true) };
   const file = fileFor(ctx, taskId);
   delete body.was_cancelled;
   delete body.skipped;
@@ -69,7 +73,7 @@ export async function submitCompletion(ctx: ProjectContext, taskId: number, rawB
 
 /** PATCH /api/tasks/<id>/completions/<cid>: shallow merge; was_cancelled in the body un-skips. */
 export async function updateCompletion(ctx: ProjectContext, taskId: number, completionId: number, rawBody: unknown): Promise<void> {
-  const body = { ...completionBody(rawBody) };
+  const body = { ...completionBody(rawBody, false) };
   const file = fileFor(ctx, taskId);
   const index = file.completions.findIndex((c) => c.id === completionId);
   // 0.8 appended a new completion here; an unknown id is a client error.

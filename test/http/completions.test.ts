@@ -222,6 +222,8 @@ describe('completions', () => {
       { method: 'post', path: '/api/tasks/1/completions', body: [], status: 400, expected: { status: 400, detail: 'Body must be a JSON object (the completion)' } },
       { method: 'post', path: '/api/tasks/1/completions', body: 'null', status: 400, expected: { status: 400, detail: 'Body must be a JSON object (the completion)' } },
       { method: 'post', path: '/api/tasks/1/completions', body: { result: {} }, status: 400, expected: { status: 400, detail: '"result" must be a list' } },
+      { method: 'post', path: '/api/tasks/1/completions', body: { lead_time: 2 }, status: 400, expected: { status: 400, detail: '"result" must be a list' } },
+      { method: 'post', path: '/api/tasks/1/completions?was_cancelled=1', body: {}, status: 400, expected: { status: 400, detail: '"result" must be a list' } },
       { method: 'post', path: '/api/tasks/1/completions', body: '{bad', status: 400, expected: { status: 400, detail: expect.stringMatching(/^Malformed JSON body: /) } },
       {
         method: 'post',
