@@ -8,11 +8,12 @@
 // - Q-C4 too: a key whose tag changes (Text → Paragraphs) has its stored values re-checked
 //   with the import rule, so a config cannot make stored tasks unreadable by type either.
 // - Q-C6: a result made on any target of a multi-target control keeps it valid.
+// - A tag with name="" and a toName (text_taxonomy) counts as what made its results.
 import type { JsonObject } from '../domain/types.ts';
 import { checkTaskData } from '../importers/validateTasks.ts';
 import type { OutputSchema } from '../storage/projectState.ts';
 import { valueTypesOf } from './catalogue.ts';
-import type { ParsedLabelConfig } from './parse.ts';
+import { itemsOf, walk, type ConfigTag, type ParsedLabelConfig } from './parse.ts';
 
 export interface ProjectFacts {
   /** Data keys every stored task has (the store gives [] when there are no tasks). */
@@ -58,19 +59,41 @@ export function taskCompatibilityErrors(config: ParsedLabelConfig, facts: Projec
   return [];
 }
 
+interface Producer {
+  name: string;
+  resultType: string;
+  toNames: string[];
+  node: ConfigTag;
+}
+
+/**
+ * What can have made a result: the controls, and also a tag with an empty name and a
+ * toName, which the frontend labels with from_name "" (the shipped text_taxonomy config
+ * does this). 0.8 did not count it, so once such a task was labeled, no config change,
+ * not even saving the same config, was accepted again.
+ */
+function producers(config: ParsedLabelConfig): Producer[] {
+  const unnamed = [...walk(config.root)]
+    .filter((n) => n.attrs.name === '' && typeof n.attrs.toName === 'string' && n.attrs.toName !== '' && n.tag !== 'Filter')
+    .map((node) => ({ name: '', resultType: node.tag.toLowerCase(), toNames: node.attrs.toName!.split(','), node }));
+  return [...config.controls, ...unnamed];
+}
+
 export function completionCompatibilityErrors(config: ParsedLabelConfig, facts: ProjectFacts): string[] {
   const { controls, labels } = facts.outputSchema;
+  if (controls.length === 0 && labels.length === 0) return [];
+  const made = producers(config);
   for (const used of controls) {
-    const kept = config.controls.some((c) => c.name === used.fromName && c.resultType === used.type && c.toNames.includes(used.toName));
+    const kept = made.some((c) => c.name === used.fromName && c.resultType === used.type && c.toNames.includes(used.toName));
     if (!kept) return [`${COMPLETIONS_PREFIX}name=${used.fromName}, toName=${used.toName}, type=${used.type} are expected`];
   }
   const usedLabels = new Map<string, string[]>();
   for (const l of labels) usedLabels.set(l.fromName, [...(usedLabels.get(l.fromName) ?? []), l.label]);
   for (const [fromName, used] of usedLabels) {
-    const control = config.controls.find((c) => c.name === fromName);
+    const control = made.find((c) => c.name === fromName);
     if (!control) return [`${COMPLETIONS_PREFIX}name=${fromName} is expected`];
     // A renamed label may keep the text results hold as its alias (or the other way round).
-    const texts = new Set(control.items.flatMap((i) => [i.value, i.alias]).filter((t) => t !== undefined));
+    const texts = new Set(itemsOf(control.node).flatMap((i) => [i.value, i.alias]).filter((t) => t !== undefined));
     const missing = [...new Set(used)].filter((l) => !texts.has(l));
     if (missing.length) return [`${COMPLETIONS_PREFIX}there are labels already created for "${fromName}":\n${JSON.stringify(missing)}`];
   }

@@ -77,7 +77,7 @@ export function isObjectNode(node: ConfigTag): boolean {
 const LABEL_TAGS = new Set(['Label', 'Choice']);
 
 /** Label/Choice items below a control, skipping the subtrees of nested controls. */
-function itemsOf(control: ConfigTag): LabelItem[] {
+export function itemsOf(control: ConfigTag): LabelItem[] {
   const items: LabelItem[] = [];
   const visit = (node: ConfigTag) => {
     for (const child of node.children) {
@@ -93,7 +93,31 @@ function itemsOf(control: ConfigTag): LabelItem[] {
   return items;
 }
 
+/**
+ * The last config parsed: the project's config is parsed again by every request that needs
+ * its model (GET /api/project, import, export), and a large one costs real time. Callers
+ * must treat the model as read-only.
+ */
+let last: { xml: string; result: ParsedLabelConfig | LabelConfigError } | undefined;
+
 export function parseLabelConfig(xml: string): ParsedLabelConfig {
+  // Oversized input is refused without being kept alive by the cache.
+  if (typeof xml !== 'string' || xml.length > MAX_CONFIG_BYTES) return buildModel(xml);
+  if (last?.xml !== xml) {
+    let result: ParsedLabelConfig | LabelConfigError;
+    try {
+      result = buildModel(xml);
+    } catch (err) {
+      if (!(err instanceof LabelConfigError)) throw err;
+      result = err;
+    }
+    last = { xml, result };
+  }
+  if (last.result instanceof LabelConfigError) throw new LabelConfigError(last.result.messages);
+  return last.result;
+}
+
+function buildModel(xml: string): ParsedLabelConfig {
   const root = parseXmlTree(xml);
   const objects: ObjectTag[] = [];
   const controls: ControlTag[] = [];

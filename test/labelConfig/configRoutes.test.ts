@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { BILLION_LAUGHS } from './fixtures.ts';
+import { BILLION_LAUGHS, shippedConfig } from './fixtures.ts';
 
 const SENTIMENT = `<View>
   <Text name="text" value="$text"/>
@@ -206,5 +206,21 @@ describe('compatibility with existing completions, over HTTP', () => {
     const res = await saveConfig(xml);
     expect(res.status).toBe(201);
     expect(t.project.store.state.labelConfig).toBe(xml);
+  });
+});
+
+describe('a labeled text_taxonomy project', () => {
+  // Its Taxonomy has name="", so results carry from_name "" and lists of label paths
+  // (0.8 refused every later config save, and crashed on the lists: Q-C7).
+  it('accepts saving its config again, and refuses dropping the Taxonomy', async () => {
+    const xml = shippedConfig('text_taxonomy');
+    expect((await saveConfig(xml)).status).toBe(201);
+    const result = [{ id: 'r1', from_name: '', to_name: 'text', type: 'taxonomy', value: { taxonomy: [['Eukarya', 'Human']] } }];
+    await importTasks([{ data: { text: 'We are here' }, completions: [{ result }] }]);
+    const again = await saveConfig(xml);
+    expect(again.status).toBe(201);
+    const dropped = await saveConfig('<View><Text name="text" value="$text"/></View>');
+    expect(dropped.status).toBe(400);
+    expect(dropped.body).toEqual({ label_config: [`${COMPLETIONS}name=, toName=text, type=taxonomy are expected`] });
   });
 });

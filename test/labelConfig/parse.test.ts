@@ -127,3 +127,12 @@ describe('labelConfigLine', () => {
     expect(labelConfigLine('<!-- c -->\n<View>\n  <Image name="img" value="$image"/>\n</View>')).toBe('<View>  <Image name="img" value="$image"/></View>');
   });
 });
+
+describe('parseLabelConfig reuse', () => {
+  it('gives the same model for the same text, and the same refusal each time', () => {
+    const xml = '<View><Text name="t" value="$t"/></View>';
+    expect(parseLabelConfig(xml)).toBe(parseLabelConfig(xml));
+    for (let i = 0; i < 2; i++) expect(() => parseLabelConfig('<View><Text')).toThrow(/^XML is not well-formed/);
+    expect(parseLabelConfig(xml).dataTypes).toEqual({ t: 'Text' });
+  });
+});

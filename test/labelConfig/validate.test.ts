@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_BYTES } from '../../src/labelConfig/parse.ts';
 import { PIPELINE, validateLabelConfig, type ProjectFacts } from '../../src/labelConfig/validate.ts';
-import { shippedConfigs } from './fixtures.ts';
+import { shippedConfig, shippedConfigs } from './fixtures.ts';
 
 const errorsOf = (xml: string, facts?: ProjectFacts) => {
   const r = validateLabelConfig(xml, facts);
@@ -192,6 +192,13 @@ describe('compatibility with existing completions (step 7)', () => {
   it('names a control whose labels are used but which is gone (unreachable in 0.8)', () => {
     const f: ProjectFacts = { hasTasks: true, commonDataKeys: ['text'], outputSchema: { controls: [], labels: [{ fromName: 'gone', type: 'choices', label: 'A' }] } };
     expect(errorsOf(view(''), f)).toEqual([`${COMPLETIONS}name=gone is expected`]);
+  });
+
+  it('counts a tag with an empty name as the maker of results with from_name "" (text_taxonomy)', () => {
+    const xml = shippedConfig('text_taxonomy');
+    const f: ProjectFacts = { hasTasks: true, commonDataKeys: ['text'], outputSchema: { controls: [{ fromName: '', toName: 'text', type: 'taxonomy' }], labels: [] } };
+    expect(errorsOf(xml, f)).toEqual([]);
+    expect(errorsOf(view(''), f)).toEqual([`${COMPLETIONS}name=, toName=text, type=taxonomy are expected`]);
   });
 
   it('checks tasks before completions', () => {
