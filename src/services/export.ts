@@ -106,23 +106,33 @@ function downloadHeaders(res: Response, name: string, contentType: string): void
   res.setHeader('filename', name);
 }
 
+/** Whether the client closed the connection before the whole download was sent. */
+function abandoned(res: Response): boolean {
+  return res.destroyed && !res.writableFinished;
+}
+
 async function sendSingleFile(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string): Promise<void> {
   const single = format.singleFile!;
   // Named like 0.8's zip, with the file's own extension: 2026-11-28-09-30-00.json
   downloadHeaders(res, stamp + single.extension, `${single.contentType}; charset=utf-8`);
   let sent = false;
-  await format.write(
-    records,
-    {
-      async file(_name, content) {
-        if (sent) throw new Error(`${format.name} wrote more than one file`);
-        sent = true;
-        await pipeline(toReadable(content), res);
+  try {
+    await format.write(
+      records,
+      {
+        async file(_name, content) {
+          if (sent) throw new Error(`${format.name} wrote more than one file`);
+          sent = true;
+          await pipeline(toReadable(content), res);
+        },
+        dir() {},
       },
-      dir() {},
-    },
-    exportCtx,
-  );
+      exportCtx,
+    );
+  } catch (err) {
+    if (abandoned(res)) return exportCtx.log?.info(`${format.name} export abandoned by the client`);
+    throw err;
+  }
   if (!sent) res.end();
 }
 
@@ -130,6 +140,7 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
   const zip = new ZipArchive({ zlib: { level: 6 } });
   downloadHeaders(res, `${stamp}.zip`, 'application/zip');
   const piping = pipeline(zip, res);
+  piping.catch(() => {}); // awaited below; a client gone early must not be an unhandled rejection meanwhile
   let gone: Error | undefined;
   let current: Readable | undefined;
   // A client that goes away stops the export: the entry being read is destroyed, which
@@ -170,6 +181,7 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
     await piping;
   } catch (err) {
     zip.abort();
+    if (gone || abandoned(res)) return exportCtx.log?.info(`${format.name} export abandoned by the client`);
     throw err;
   }
 }
