@@ -27,8 +27,12 @@ export function tooManyTasks(max: number, count: number): ImportFailure {
   return new ImportFailure(`Maximum task number is ${max}, current task number is ${count}`, 413);
 }
 
-export function tooManyBytes(max: number, size: number): ImportFailure {
-  return new ImportFailure(`Maximum total size of all files is ${max} bytes, current size is ${size} bytes`, 413);
+/**
+ * Over the byte cap. `exact` when the size was declared up front (Content-Length); while
+ * streaming we stop reading at the cap, so we only know a lower bound and say so.
+ */
+export function tooManyBytes(max: number, size: number, exact = true): ImportFailure {
+  return new ImportFailure(`Maximum total size of all files is ${max} bytes, current size is ${exact ? '' : 'at least '}${size} bytes`, 413);
 }
 
 export const NO_DATA = 'load_tasks: No data found in DATA or in FILES';

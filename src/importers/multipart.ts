@@ -35,7 +35,7 @@ function cappedDiskStorage(options: MultipartOptions): multer.StorageEngine {
         transform(chunk: Buffer, _enc, done) {
           size += chunk.length;
           total += chunk.length;
-          done(total > options.maxBytes ? tooManyBytes(options.maxBytes, total) : null, chunk);
+          done(total > options.maxBytes ? tooManyBytes(options.maxBytes, total, false) : null, chunk);
         },
       });
       pipeline(file.stream, count, createWriteStream(path), (err) => {
@@ -52,11 +52,10 @@ function cappedDiskStorage(options: MultipartOptions): multer.StorageEngine {
   };
 }
 
-/** multer's errors in the import's words: the size cap is a 413, the rest bad requests. */
-function multipartFailure(err: unknown, maxBytes: number): unknown {
+/** multer's errors in the import's words: bad requests. */
+function multipartFailure(err: unknown): unknown {
   if (err instanceof ImportFailure) return err;
   const e = err as Error & { code?: string };
-  if (e.code === 'LIMIT_FILE_SIZE') return tooManyBytes(maxBytes, maxBytes + 1);
   if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) return new ImportFailure(`Bad multipart request: ${e.message}`);
   // busboy's complaints about the body itself ("Unexpected end of form", "Malformed part header").
   if (e.code === undefined && !('syscall' in e) && !(e instanceof TypeError || e instanceof ReferenceError)) return new ImportFailure(`Bad multipart request: ${e.message}`);
@@ -69,9 +68,10 @@ export async function receiveMultipart(req: Request, res: Response, options: Mul
     storage: cappedDiskStorage(options),
     // Browsers send UTF-8 file names; busboy would read them as latin1.
     defParamCharset: 'utf8',
-    limits: { fileSize: options.maxBytes, fieldSize: 1024 * 1024, fields: 1000, files: 100_000 },
+    // No fileSize: the storage engine caps the total of all files, which covers each one.
+    limits: { fieldSize: 1024 * 1024, fields: 1000, files: 100_000 },
   }).any();
-  await new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(multipartFailure(err, options.maxBytes)) : resolve())));
+  await new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(multipartFailure(err)) : resolve())));
   const files = (req.files as Express.Multer.File[] | undefined) ?? [];
   return {
     files: files.map((f) => ({ name: decisionName(f.originalname, f.fieldname), path: f.path, size: f.size })),

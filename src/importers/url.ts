@@ -37,6 +37,19 @@ const EXTENSION_BY_TYPE: Record<string, string> = {
   'application/pdf': '.pdf',
 };
 
+/** filename*=UTF-8''<percent-encoded> (RFC 6266) or filename="<name>". */
+function dispositionName(header: string): string | undefined {
+  const extended = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1]!.trim());
+    } catch {
+      // fall through to the plain parameter
+    }
+  }
+  return /filename\s*=\s*"?([^";]+)"?/i.exec(header)?.[1]?.trim();
+}
+
 /** The file name a download goes by: the URL path's last segment, else the Content-Disposition name. */
 export function downloadName(url: URL, headers: Headers): string {
   let name = '';
@@ -46,8 +59,8 @@ export function downloadName(url: URL, headers: Headers): string {
     name = baseName(url.pathname);
   }
   if (extensionOf(name)) return name;
-  const disposition = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(headers.get('content-disposition') ?? '');
-  if (disposition && extensionOf(disposition[1]!)) return baseName(disposition[1]!);
+  const fromHeader = dispositionName(headers.get('content-disposition') ?? '');
+  if (fromHeader && extensionOf(fromHeader)) return baseName(fromHeader);
   const type = (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   return (name || url.hostname) + (EXTENSION_BY_TYPE[type] ?? '');
 }
@@ -97,7 +110,7 @@ export async function downloadUrl(raw: string, options: DownloadOptions): Promis
   const cap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
-      done(size > options.maxBytes ? tooManyBytes(options.maxBytes, size) : null, chunk);
+      done(size > options.maxBytes ? tooManyBytes(options.maxBytes, size, false) : null, chunk);
     },
   });
   try {
