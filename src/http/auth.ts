@@ -11,7 +11,8 @@ function same(a: string, b: string): boolean {
 
 export function basicAuth(username: string, password: string): RequestHandler {
   return (req, res, next) => {
-    if (!password || req.path === '/api/health') return next();
+    // The health check stays open, with or without its trailing slash.
+    if (!password || req.path === '/api/health' || req.path === '/api/health/') return next();
     const header = req.headers.authorization ?? '';
     const m = /^Basic\s+(\S+)$/i.exec(header);
     if (m) {
@@ -29,9 +30,17 @@ export function basicAuth(username: string, password: string): RequestHandler {
   };
 }
 
-/** Who is labeling: the Basic-auth user, else the annotator cookie, else ?annotator=. */
+/**
+ * Who is labeling: the annotator cookie, else ?annotator=, else the Basic-auth user.
+ * Basic auth has one shared account, so its user name cannot tell annotators apart: put
+ * first, it made every annotator the same one, and all of them were handed the task
+ * that "one" held.
+ */
 export function annotatorOf(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]): string | undefined {
-  if (typeof res.locals.user === 'string') return res.locals.user;
+  return namedAnnotator(req) ?? (typeof res.locals.user === 'string' ? res.locals.user : undefined);
+}
+
+function namedAnnotator(req: Parameters<RequestHandler>[0]): string | undefined {
   const cookie = /(?:^|;\s*)annotator=([^;]+)/.exec(req.headers.cookie ?? '');
   if (cookie && cookie[1]) {
     try {

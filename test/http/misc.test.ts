@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { readFileSync } from 'node:fs';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { expectRejected } from './support.ts';
+import { expectRejected, importTexts, type BadCase } from './support.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
@@ -62,12 +62,19 @@ describe('misc endpoints', () => {
       ['post', '/api/project/next', 'GET, HEAD'],
       ['post', '/api/project/export', 'GET, HEAD'],
     ];
-    for (const [method, path, allow] of cases) {
-      const res = await (request(t.app) as unknown as Record<string, (p: string) => request.Test>)[method]!(path);
-      expect(res.status, `${method} ${path}`).toBe(405);
-      expect(res.headers.allow, `${method} ${path}`).toBe(allow);
-      expect(res.body).toEqual({ status: 405, detail: `Method ${method.toUpperCase()} is not allowed here; use ${allow}` });
-    }
+    await importTexts(t.app, ['a']);
+    await request(t.app).post('/api/tasks/0/completions').send({ result: [] }).expect(201);
+    await expectRejected(
+      t,
+      cases.map(([method, path, allow]) => ({
+        method: method as BadCase['method'],
+        path,
+        body: method === 'get' ? undefined : { result: [] },
+        status: 405,
+        expected: { status: 405, detail: `Method ${method.toUpperCase()} is not allowed here; use ${allow}` },
+        responseHeaders: { allow },
+      })),
+    );
   });
 
   it('wrong methods, unknown routes and bad JSON change nothing', async () => {
@@ -92,9 +99,11 @@ describe('basic auth', () => {
   });
 
   it('asks for credentials everywhere but /api/health', async () => {
-    const open = await request(t.app).get('/api/health');
-    expect(open.status).toBe(200);
-    expect(open.body).toEqual({ status: 'up' });
+    for (const path of ['/api/health', '/api/health/']) {
+      const open = await request(t.app).get(path);
+      expect(open.status, path).toBe(200);
+      expect(open.body).toEqual({ status: 'up' });
+    }
     for (const path of ['/version', '/api/project', '/api/tasks']) {
       const res = await request(t.app).get(path);
       expect(res.status, path).toBe(401);
@@ -110,10 +119,19 @@ describe('basic auth', () => {
     expect(ok.body.task_count).toBe(0);
   });
 
-  it('an unauthenticated write changes nothing', async () => {
-    const res = await request(t.app).post('/api/project/import').send([{ text: 'x' }]);
-    expect(res.status).toBe(401);
-    const list = await request(t.app).get('/api/tasks').auth('ls', 'secret1');
-    expect(list.body).toEqual([]);
+  it('unauthenticated or wrongly authenticated writes change nothing', async () => {
+    await request(t.app).post('/api/project/import').auth('ls', 'secret1').send([{ text: 'x' }]).expect(201);
+    const denied = { status: 401, detail: 'Could not verify your access level for that URL. You have to login with proper credentials' };
+    const wrong = { Authorization: `Basic ${Buffer.from('ls:wrong').toString('base64')}` };
+    await expectRejected(
+      t,
+      [
+        { method: 'post', path: '/api/project/import', body: [{ text: 'y' }], status: 401, expected: denied },
+        { method: 'post', path: '/api/tasks/0/completions', body: { result: [] }, status: 401, expected: denied, headers: wrong },
+        { method: 'delete', path: '/api/tasks', status: 401, expected: denied, headers: { Authorization: 'Bearer secret1' } },
+        { method: 'patch', path: '/api/project', body: { title: 'x' }, status: 401, expected: denied, headers: { Authorization: 'Basic !!!' } },
+      ],
+      ['ls', 'secret1'],
+    );
   });
 });

@@ -136,12 +136,17 @@ describe('GET /api/project/next', () => {
     expect((await next(t.app, 'x')).status).toBe(404);
   });
 
-  it('the Basic-auth user is the annotator', async () => {
+  it('with Basic auth the annotator cookie or query still tells people apart; without them the user is the annotator', async () => {
     t = await makeTestApp({ AUTH_PASSWORD: 'pw', AUTH_USERNAME: 'ls' });
-    await request(t.app).post('/api/project/import').auth('ls', 'pw').send([{ text: 'a' }, { text: 'b' }]).expect(201);
-    expect((await request(t.app).get('/api/project/next?annotator=other').auth('ls', 'pw')).body.id).toBe(0);
-    // The query does not override the authenticated user: same user, same task.
-    expect((await request(t.app).get('/api/project/next?annotator=someone').auth('ls', 'pw')).body.id).toBe(0);
+    await request(t.app).post('/api/project/import').auth('ls', 'pw').send([{ text: 'a' }, { text: 'b' }, { text: 'c' }]).expect(201);
+    // One shared account: the user name alone cannot tell two annotators apart.
+    expect((await request(t.app).get('/api/project/next?annotator=ann').auth('ls', 'pw')).body.id).toBe(0);
+    expect((await request(t.app).get('/api/project/next').set('Cookie', 'annotator=bob').auth('ls', 'pw')).body.id).toBe(1);
+    expect((await request(t.app).get('/api/project/next?annotator=ann').auth('ls', 'pw')).body.id).toBe(0);
+    // No name given: the account is the annotator, and holds a task of its own.
+    expect((await request(t.app).get('/api/project/next').auth('ls', 'pw')).body.id).toBe(2);
+    expect((await request(t.app).get('/api/project/next').auth('ls', 'pw')).body.id).toBe(2);
+    expect((await request(t.app).get('/api/project/next?annotator=carol').auth('ls', 'pw')).status).toBe(404);
   });
 
   it('a reservation runs out after RESERVATION_SECONDS', async () => {
@@ -170,15 +175,21 @@ describe('eight concurrent annotators', () => {
     await t.close();
   });
 
-  for (const sampling of ['sequential', 'uniform', 'prediction-score-max']) {
-    it(`never get the same task twice (${sampling})`, async () => {
-      t = await makeTestApp();
+  const runs: [string, boolean][] = [
+    ['sequential', false],
+    ['uniform', false],
+    ['prediction-score-max', false],
+    ['sequential', true],
+  ];
+  for (const [sampling, withAuth] of runs) {
+    it(`never get the same task twice (${sampling}${withAuth ? ', one shared Basic-auth account' : ''})`, async () => {
+      t = await makeTestApp(withAuth ? { AUTH_PASSWORD: 'pw' } : {});
+      const auth = (r: request.Test) => (withAuth ? r.auth('ls', 'pw') : r);
       const n = 120;
-      await request(t.app)
-        .post('/api/project/import')
+      await auth(request(t.app).post('/api/project/import'))
         .send(Array.from({ length: n }, (_, i) => ({ data: { text: `task ${i}` }, predictions: i % 3 ? [{ result: [], score: (i * 7) % 11 }] : [] })))
         .expect(201);
-      await request(t.app).patch('/api/project').send({ sampling }).expect(201);
+      await auth(request(t.app).patch('/api/project')).send({ sampling }).expect(201);
       const handedOut: number[] = [];
       const perAnnotator = new Map<string, number[]>();
       const annotate = async (name: string, useCookie: boolean) => {
@@ -186,15 +197,14 @@ describe('eight concurrent annotators', () => {
         perAnnotator.set(name, mine);
         for (;;) {
           const req = useCookie ? request(t.app).get('/api/project/next').set('Cookie', `annotator=${name}`) : request(t.app).get(`/api/project/next?annotator=${name}`);
-          const res = await req;
+          const res = await auth(req);
           if (res.status === 404) return;
           expect(res.status).toBe(200);
           const id = res.body.id as number;
           handedOut.push(id);
           mine.push(id);
           const skip = id % 10 === 0;
-          const submit = await request(t.app)
-            .post(`/api/tasks/${id}/completions${skip ? '?was_cancelled=1' : ''}`)
+          const submit = await auth(request(t.app).post(`/api/tasks/${id}/completions${skip ? '?was_cancelled=1' : ''}`))
             .set('Cookie', `annotator=${name}`)
             .send(skip ? { result: [] } : choiceCompletion('Positive', 1, name));
           expect(submit.status).toBe(201);
@@ -207,12 +217,12 @@ describe('eight concurrent annotators', () => {
       // Work was shared, not done by one annotator.
       expect([...perAnnotator.values()].filter((ids) => ids.length > 0).length).toBeGreaterThan(1);
       // Every task labeled exactly once.
-      const list = await request(t.app).get('/api/tasks?page_size=1000');
+      const list = await auth(request(t.app).get('/api/tasks?page_size=1000'));
       expect(list.body).toHaveLength(n);
       for (const task of list.body) expect(task.completions, `task ${task.id}`).toHaveLength(1);
-      const project = await request(t.app).get('/api/project');
+      const project = await auth(request(t.app).get('/api/project'));
       expect(project.body.completion_count).toBe(n);
-      expect((await next(t.app)).status).toBe(404);
+      expect((await auth(request(t.app).get('/api/project/next'))).status).toBe(404);
     });
   }
 });

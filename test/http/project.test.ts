@@ -5,7 +5,7 @@ import request from 'supertest';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { expectRejected, importTexts, SENTIMENT_CONFIG, snapshot, expectUnchanged, choiceCompletion } from './support.ts';
+import { expectRejected, importTexts, multipartBody, SENTIMENT_CONFIG, snapshot, expectUnchanged, choiceCompletion } from './support.ts';
 
 const INSTRUCTION =
   "<img src='static/images/ls_logo.png'><br> Type some <b>hypertext</b> for annotators here!<br> <a href='https://labelstud.io/guide/labeling.html'>Read more</a> about the labeling interface.";
@@ -366,12 +366,24 @@ describe('POST /api/project/config', () => {
       },
       { name: 'malformed JSON', method: 'post', path: '/api/project/config', body: '{"label_config": "<View', status: 400 },
     ]);
-    const multipart = await request(t.app).post('/api/project/config').field('label_config', '<View><Text name="a" value="$a"/><Text name="a" value="$b"/></View>');
-    expect(multipart.status).toBe(400);
-    expect(multipart.body).toEqual(configError(/^Label config contains non-unique names/));
-    const noField = await request(t.app).post('/api/project/config').field('other', 'x');
-    expect(noField.status).toBe(400);
-    expect(noField.body).toEqual({ label_config: ['No label_config in request'] });
+    await expectRejected(t, [
+      {
+        name: 'bad config in a multipart field',
+        method: 'post',
+        path: '/api/project/config',
+        ...multipartBody({ label_config: '<View><Text name="a" value="$a"/><Text name="a" value="$b"/></View>' }),
+        status: 400,
+        expected: configError(/^Label config contains non-unique names/),
+      },
+      {
+        name: 'multipart without label_config',
+        method: 'post',
+        path: '/api/project/config',
+        ...multipartBody({ other: 'x' }),
+        status: 400,
+        expected: { label_config: ['No label_config in request'] },
+      },
+    ]);
   });
 
   it('rejects a config the imported tasks do not fit', async () => {

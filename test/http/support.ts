@@ -70,13 +70,17 @@ export interface Snapshot {
   files: Record<string, string>;
 }
 
+/** Credentials for the reads of a snapshot when the app has a password. */
+export type Credentials = [user: string, password: string];
+
 /** What a bad request must leave as it was. */
-export async function snapshot(t: TestApp): Promise<Snapshot> {
-  const tasks = await request(t.app).get('/api/tasks?page_size=1000');
+export async function snapshot(t: TestApp, auth?: Credentials): Promise<Snapshot> {
+  const get = (path: string) => (auth ? request(t.app).get(path).auth(...auth) : request(t.app).get(path));
+  const tasks = await get('/api/tasks?page_size=1000');
   expect(tasks.status).toBe(200);
-  const project = await request(t.app).get('/api/project');
+  const project = await get('/api/project');
   expect(project.status).toBe(200);
-  const completions = await request(t.app).get('/api/completions');
+  const completions = await get('/api/completions');
   expect(completions.status).toBe(200);
   return {
     tasks: tasks.body,
@@ -87,8 +91,8 @@ export async function snapshot(t: TestApp): Promise<Snapshot> {
   };
 }
 
-export async function expectUnchanged(t: TestApp, before: Snapshot, what: string): Promise<void> {
-  const after = await snapshot(t);
+export async function expectUnchanged(t: TestApp, before: Snapshot, what: string, auth?: Credentials): Promise<void> {
+  const after = await snapshot(t, auth);
   expect(after.counts, `${what}: counts`).toEqual(before.counts);
   expect(after.tasks, `${what}: task list`).toEqual(before.tasks);
   expect(after.completions, `${what}: completed ids`).toEqual(before.completions);
@@ -112,6 +116,8 @@ export interface BadCase {
   expected?: unknown;
   /** A pattern the raw body must match (for text replies). */
   text?: RegExp;
+  /** Response headers that must have these values (lower-case names). */
+  responseHeaders?: Record<string, string>;
   headers?: Record<string, string>;
 }
 
@@ -129,18 +135,25 @@ export function send(app: Express, c: Pick<BadCase, 'method' | 'path' | 'body' |
  * Runs each bad request against the app and checks: the expected 4xx status and body,
  * never a 5xx, and nothing changed (tasks, counts, completions, files).
  */
-export async function expectRejected(t: TestApp, cases: BadCase[]): Promise<void> {
+export async function expectRejected(t: TestApp, cases: BadCase[], auth?: Credentials): Promise<void> {
   for (const c of cases) {
-    const label = c.name ?? `${c.method.toUpperCase()} ${c.path} ${typeof c.body === 'string' ? c.body : JSON.stringify(c.body ?? '')}`;
-    const before = await snapshot(t);
+    const label = c.name ?? `${c.method.toUpperCase()} ${c.path} ${typeof c.body === 'string' ? c.body.slice(0, 200) : JSON.stringify(c.body ?? '')}`;
+    const before = await snapshot(t, auth);
     const res = await send(t.app, c);
     expect(res.status, `${label}: status (body ${res.text})`).toBe(c.status);
     expect(res.status, label).toBeLessThan(500);
     expect(res.text, `${label}: no traceback`).not.toMatch(/traceback|at .*\.ts:\d+/i);
     if (c.expected !== undefined) expect(res.body, `${label}: body`).toEqual(c.expected);
     if (c.text !== undefined) expect(res.text, `${label}: text`).toMatch(c.text);
-    await expectUnchanged(t, before, label);
+    for (const [name, value] of Object.entries(c.responseHeaders ?? {})) expect(res.headers[name], `${label}: ${name}`).toBe(value);
+    await expectUnchanged(t, before, label, auth);
   }
+}
+
+/** A multipart/form-data body with text fields, for rows of a bad-request table. */
+export function multipartBody(fields: Record<string, string>, boundary = 'test-boundary-7f3a'): { body: string; type: string } {
+  const parts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+  return { body: `${parts.join('')}--${boundary}--\r\n`, type: `multipart/form-data; boundary=${boundary}` };
 }
 
 /** completed_at as the server formats it: local time, YYYY-MM-DD HH:MM:SS. */

@@ -261,9 +261,7 @@ describe('/api/tasks/<id>', () => {
     expect(res.text).toBe('');
     expect((await request(t.app).get('/api/tasks/4')).status).toBe(404);
     expect((await request(t.app).get('/api/completions')).body).toEqual({ ids: [0, 1, 2, 5] });
-    const again = await request(t.app).delete('/api/tasks/4');
-    expect(again.status).toBe(404);
-    expect(again.body).toEqual({ status: 404, detail: 'Task 4 not found' });
+    await expectRejected(t, [{ name: 'second DELETE', method: 'delete', path: '/api/tasks/4', status: 404, expected: { status: 404, detail: 'Task 4 not found' } }]);
     await t.project.store.close();
     expect(Object.keys(JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8')))).toEqual(['0', '1', '2', '3', '5', '6']);
     expect((await readdir(join(t.dir, 'completions'))).sort()).toEqual(['0.json', '1.json', '2.json', '5.json']);
