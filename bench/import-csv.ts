@@ -1,7 +1,8 @@
-// Imports one generated CSV of about 200 MB (250,000 rows, the default task limit) into a
+// Imports one generated file of about 200 MB (250,000 rows, the default task limit) into a
 // fresh project on a real server, as a multipart upload streamed from disk; prints the
-// seconds the import took and the server's resident memory before and at its peak.
-// Usage: npx tsx bench/import-csv.ts [megabytes=200] [rows=250000]
+// seconds the import took and the server's resident memory before, after and at its peak.
+// CSV by default; with "json" as third argument the same rows go in as a JSON array.
+// Usage: npx tsx bench/import-csv.ts [megabytes=200] [rows=250000] [csv|json]
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,23 +12,33 @@ import { startServer, waitForExit } from '../test/helpers/server.ts';
 
 const megabytes = Number(process.argv[2] ?? 200);
 const rows = Number(process.argv[3] ?? 250_000);
+const format = process.argv[4] === 'json' ? 'json' : 'csv';
 const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
 
-/** Writes rows of text,score,label,flag; the text is sized so the file comes to `megabytes`. */
-async function generateCsv(path: string): Promise<number> {
+/**
+ * Writes rows of text, score, label, flag: as CSV (every 10th text quoted, holding a comma
+ * and an escaped quote, as real exports have) or as a JSON array. The text is sized so the
+ * file comes to about `megabytes` million bytes.
+ */
+async function generate(path: string): Promise<number> {
   const out = createWriteStream(path);
   const words = ['soup', 'service', 'waiter', 'cold', 'great', 'slow', 'fresh', 'price', 'table', 'dessert', 'again', 'never'];
-  const textLength = Math.max(10, Math.floor((megabytes * 1e6) / rows) - 20);
-  out.write('text,score,label,flag\n');
+  const overhead = format === 'csv' ? 13 : 54;
+  const textLength = Math.max(20, Math.floor((megabytes * 1e6) / rows) - overhead);
+  out.write(format === 'csv' ? 'text,score,label,flag\n' : '[\n');
   for (let i = 0; i < rows; i++) {
     let text = `Review ${i}:`;
     for (let w = i; text.length < textLength; w = (w * 7 + 3) % 9973) text += ' ' + words[w % words.length];
-    // Every 10th text is quoted and holds a comma and an escaped quote, as real exports do.
-    const cell = i % 10 === 0 ? `"${text.slice(0, textLength - 12)}, ""quoted"""` : text.slice(0, textLength);
-    const line = `${cell},${i % 5},${['pos', 'neg', 'neutral'][i % 3]},${i % 2 ? 'True' : 'False'}\n`;
+    text = text.slice(0, textLength);
+    const score = i % 5;
+    const label = ['pos', 'neg', 'neutral'][i % 3]!;
+    const flag = i % 2 === 1;
+    let line: string;
+    if (format === 'json') line = `${i ? ',\n' : ''}${JSON.stringify({ text, score, label, flag })}`;
+    else line = `${i % 10 === 0 ? `"${text.slice(0, -12)}, ""quoted"""` : text},${score},${label},${flag ? 'True' : 'False'}\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
-  out.end();
+  out.end(format === 'json' ? '\n]\n' : '');
   await once(out, 'finish');
   return (await stat(path)).size;
 }
@@ -39,10 +50,10 @@ function memory(pid: number): Promise<{ rss: number; hwm: number }> {
   });
 }
 
-const work = await mkdtemp(join(tmpdir(), 'ls-bench-csv-'));
-const csv = join(work, 'reviews.csv');
-const size = await generateCsv(csv);
-console.log(`generated ${csv}: ${size} bytes (${mb(size)}), ${rows} rows`);
+const work = await mkdtemp(join(tmpdir(), 'ls-bench-import-'));
+const file = join(work, `reviews.${format}`);
+const size = await generate(file);
+console.log(`generated ${file}: ${size} bytes (${mb(size)}), ${rows} rows`);
 
 const server = await startServer({ PROJECTS_DIR: join(work, 'projects') });
 const pid = server.proc.pid!;
@@ -55,10 +66,10 @@ const sampler = setInterval(() => {
 }, 100);
 
 const form = new FormData();
-form.append('file', await openAsBlob(csv), 'reviews.csv');
+form.append('file', await openAsBlob(file), `reviews.${format}`);
 const t0 = performance.now();
 const res = await fetch(`${server.base}/api/project/import`, { method: 'POST', body: form });
-const body = (await res.json()) as { task_count?: number; new_task_ids?: number[] };
+const body = (await res.json()) as { task_count?: number };
 const seconds = (performance.now() - t0) / 1000;
 clearInterval(sampler);
 const after = await memory(pid);

@@ -13,24 +13,24 @@ function jsonType(v: unknown): string {
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
-/** Allowed JSON types of a data value, by the tag that reads it. */
-function allowedTypes(tag: string): string[] {
-  switch (tag) {
-    case 'Text':
-    case 'Header':
-      return ['string', 'number'];
-    case 'Paragraphs':
-      return ['array'];
-    case 'Table':
-      return ['object'];
-    case 'TimeSeries':
-    case 'TimeSeriesChannel':
-      return ['object', 'array', 'string'];
-    case 'List':
-      return ['array'];
-    default:
-      return ['string'];
-  }
+/**
+ * Allowed JSON types of a data value, by the tag that reads it; any other tag (Image,
+ * Audio, HyperText, unknown tags) reads a string. 0.8 broke List (it wanted a string);
+ * we want what the List tag shows: a list of {"text"} objects (Quirk Q-I8).
+ */
+const ALLOWED_TYPES: Record<string, readonly string[]> = {
+  Text: ['string', 'number'],
+  Header: ['string', 'number'],
+  Paragraphs: ['array'],
+  Table: ['object'],
+  TimeSeries: ['object', 'array', 'string'],
+  TimeSeriesChannel: ['object', 'array', 'string'],
+  List: ['array'],
+};
+const STRING_ONLY = ['string'] as const;
+
+function allowedTypes(tag: string): readonly string[] {
+  return Object.hasOwn(ALLOWED_TYPES, tag) ? ALLOWED_TYPES[tag]! : STRING_ONLY;
 }
 
 /** Moves a "$undefined$" value (TXT lines, hosted files) to the first data key. */

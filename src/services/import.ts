@@ -77,11 +77,13 @@ export async function importItems(
   if (count > max) throw importError(tooManyTasks(max, count).message, 413);
   const { tasks, errors } = validateImportItems(items, projectDataTypes(ctx));
   if (errors.length) throw importError(errors);
+  // Files first: a task is acknowledged only when the file its URL names is on disk.
+  await writeUploads(ctx.store.uploadDir(), uploads);
+  // No await between the duplicate check and the store taking the tasks: two concurrent
+  // imports of the same data cannot both pass.
   let kept = tasks;
   let skipped: number | undefined;
   if (options.dedupe) ({ kept, skipped } = dropDuplicates(ctx.store.state, ctx.store.state.tasks, tasks));
-  // Files first: a task is acknowledged only when the file its URL names is on disk.
-  await writeUploads(ctx.store.uploadDir(), uploads);
   const result = await storeNewTasks(ctx, kept, formats, startedAt);
   if (skipped !== undefined) result.skipped_count = skipped;
   return result;

@@ -87,6 +87,15 @@ describe('import with dedupe=1', () => {
     expect(await uploadedFiles(t)).toHaveLength(1);
   });
 
+  it('two requests at once with the same new data create it once', async () => {
+    const body = Array.from({ length: 50 }, (_, i) => ({ text: `same ${i}` }));
+    const [a, b] = await Promise.all([importJson(t, body), request(t.app).post('/api/project/import?dedupe=1').attach('file', Buffer.from(JSON.stringify(body)), 'same.json')]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body.task_count + b.body.task_count).toBe(50);
+    expect(a.body.skipped_count + b.body.skipped_count).toBe(50);
+    expect(storedTasks(t)).toHaveLength(52);
+  });
+
   it('works for CSV rows', async () => {
     const res = await request(t.app).post('/api/project/import?dedupe=true').attach('file', Buffer.from('text\na\nz\nz\n'), 'rows.csv');
     expect(res.body.new_task_ids).toEqual([2]);

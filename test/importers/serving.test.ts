@@ -145,6 +145,34 @@ describe('serving imported files', () => {
   });
 });
 
+describe('content types of served files', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await makeTestApp();
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it.each([
+    { name: 'kittens.jpg', config: CONFIGS.image, key: 'image', type: 'image/jpeg' },
+    { name: 'game.wav', config: CONFIGS.audio, key: 'audio', type: 'audio/wav' },
+    { name: 'sample.pdf', config: CONFIGS.pdf, key: 'pdf', type: 'application/pdf' },
+    // A TimeSeries config reads its CSV by URL, so the CSV is hosted.
+    { name: 'sample-task-sin.csv', config: CONFIGS.timeSeries, key: 'csv', type: 'text/csv; charset=utf-8' },
+  ])('$name is served inline as $type', async ({ name, config, key, type }) => {
+    await setConfig(t, config);
+    const bytes = await sample(name);
+    const hosted = await request(t.app).post('/api/project/import').attach('file', bytes, name);
+    expect(hosted.status, hosted.text).toBe(201);
+    const res = await rawGet(t, storedTasks(t)[0]!.data[key] as string);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe(type);
+    expect(String(res.headers['content-disposition'])).toMatch(/^inline; /);
+    expect(res.body.equals(bytes)).toBe(true);
+  });
+});
+
 describe('GET /data/<path>?d=<dir>: local files (opt-in)', () => {
   let t: TestApp;
   afterEach(async () => {
