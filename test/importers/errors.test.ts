@@ -30,8 +30,8 @@ interface ErrorCase {
   settings?: Parameters<typeof makeTestApp>[0];
   send: Send;
   status: number;
-  /** The exact body, or a check of it. */
-  body: unknown[] | ((body: unknown) => void);
+  /** The exact body (a list of messages, or the app's {status, detail}), or a check of it. */
+  body: unknown[] | Record<string, unknown> | ((body: unknown) => void);
 }
 
 const upload =
@@ -150,6 +150,13 @@ const CASES: ErrorCase[] = [
       expect(n).toBeGreaterThan(1024);
       expect(n).toBeLessThanOrEqual(5000);
     },
+  },
+  {
+    name: 'JSON body over MAX_BODY_SIZE (refused by the app\'s JSON reader)',
+    settings: { MAX_BODY_SIZE: '1kb' },
+    send: json(JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ text: `task number ${i}` })))),
+    status: 413,
+    body: { status: 413, detail: 'Request body is larger than the limit of 1024 bytes' },
   },
   { name: 'URL over MAX_UPLOAD_SIZE by Content-Length', settings: { MAX_UPLOAD_SIZE: '1kb' }, send: urlForm((b) => `${b}/big.txt`), status: 413, body: ['Maximum total size of all files is 1024 bytes, current size is 5000 bytes'] },
   {
