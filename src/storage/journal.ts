@@ -33,9 +33,9 @@ export class Journal {
     return j;
   }
 
-  /** Queues a record; resolves once it is durable. */
-  append(record: unknown): Promise<void> {
-    const text = JSON.stringify(record) + '\n';
+  /** Queues a record, serialized by the caller as one JSON line; resolves once it is durable. */
+  append(line: string): Promise<void> {
+    const text = line + '\n';
     return this.enqueue((resolve, reject) => ({ kind: 'line', text, resolve, reject }));
   }
 

@@ -61,11 +61,14 @@ export class ProjectState {
   private readonly scores = new Map<number, number>();
   private readonly ids = new SortedList<number>(byNumber);
   private readonly uncompleted = new SortedList<number>(byNumber);
+  // Each direction has its own list, so equal keys come in ascending id both ways.
   private readonly completedTimed = new SortedList<number>((a, b) => this.at(a) - this.at(b) || a - b);
+  private readonly completedTimedDesc = new SortedList<number>((a, b) => this.at(b) - this.at(a) || a - b);
   private readonly completedUntimed = new SortedList<number>(byNumber);
   private readonly byCancelledAsc = new SortedList<number>((a, b) => this.cancelled(a) - this.cancelled(b) || this.atDesc(a, b) || a - b);
   private readonly byCancelledDesc = new SortedList<number>((a, b) => this.cancelled(b) - this.cancelled(a) || this.atDesc(a, b) || a - b);
   private readonly byScore = new SortedList<number>((a, b) => this.scores.get(a)! - this.scores.get(b)! || a - b);
+  private readonly byScoreDesc = new SortedList<number>((a, b) => this.scores.get(b)! - this.scores.get(a)! || a - b);
   private readonly dataKeyCounts = new Map<string, number>();
   private readonly outputCounts = new Map<string, number>();
   private readonly labelCounts = new Map<string, number>();
@@ -111,7 +114,7 @@ export class ProjectState {
       id: [[this.ids, false]],
       '-id': [[this.ids, true]],
       completed_at: [[this.completedTimed, false], [this.completedUntimed, false], [this.uncompleted, false]],
-      '-completed_at': [[this.completedTimed, true], [this.completedUntimed, false], [this.uncompleted, false]],
+      '-completed_at': [[this.completedTimedDesc, false], [this.completedUntimed, false], [this.uncompleted, false]],
       has_cancelled_completions: [[this.byCancelledAsc, false], [this.uncompleted, false]],
       '-has_cancelled_completions': [[this.byCancelledDesc, false], [this.uncompleted, false]],
     }[order] as [SortedList<number>, boolean][];
@@ -144,7 +147,7 @@ export class ProjectState {
 
   /** Unlabeled tasks with stored predictions, by mean prediction score. */
   scoredIds(descending: boolean): Iterable<number> {
-    return descending ? this.byScore.iterateReversed() : this.byScore.iterate();
+    return (descending ? this.byScoreDesc : this.byScore).iterate();
   }
 
   /** Data keys every task has (0.8's input schema); empty when there are no tasks. */
@@ -219,7 +222,7 @@ export class ProjectState {
     this.tasks.clear();
     this.meta.clear();
     this.scores.clear();
-    for (const list of [this.ids, this.uncompleted, this.completedTimed, this.completedUntimed, this.byCancelledAsc, this.byCancelledDesc, this.byScore]) list.clear();
+    for (const list of [this.ids, this.uncompleted, this.completedTimed, this.completedTimedDesc, this.completedUntimed, this.byCancelledAsc, this.byCancelledDesc, this.byScore, this.byScoreDesc]) list.clear();
     this.dataKeyCounts.clear();
   }
 
@@ -243,6 +246,7 @@ export class ProjectState {
     if (score !== null) {
       this.scores.set(task.id, score);
       this.byScore.add(task.id);
+      this.byScoreDesc.add(task.id);
     }
   }
 
@@ -250,6 +254,7 @@ export class ProjectState {
     this.uncompleted.delete(id);
     if (this.scores.has(id)) {
       this.byScore.delete(id);
+      this.byScoreDesc.delete(id);
       this.scores.delete(id);
     }
   }
@@ -259,7 +264,11 @@ export class ProjectState {
     else this.removeUncompleted(id);
     const m = completionMeta(this.files.get(id)!);
     this.meta.set(id, m);
-    (m.at === null ? this.completedUntimed : this.completedTimed).add(id);
+    if (m.at === null) this.completedUntimed.add(id);
+    else {
+      this.completedTimed.add(id);
+      this.completedTimedDesc.add(id);
+    }
     this.byCancelledAsc.add(id);
     this.byCancelledDesc.add(id);
   }
@@ -267,7 +276,11 @@ export class ProjectState {
   /** Drops id from the completed indexes; back to the unlabeled ones when the task remains. */
   private unmarkCompleted(id: number, backToUncompleted = true): void {
     const m = this.meta.get(id)!;
-    (m.at === null ? this.completedUntimed : this.completedTimed).delete(id);
+    if (m.at === null) this.completedUntimed.delete(id);
+    else {
+      this.completedTimed.delete(id);
+      this.completedTimedDesc.delete(id);
+    }
     this.byCancelledAsc.delete(id);
     this.byCancelledDesc.delete(id);
     this.meta.delete(id);

@@ -194,8 +194,15 @@ export class ProjectStore {
   /** Applies a change now and resolves when it is durable. */
   private commit(record: JournalRecord): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`Project ${this.name} is closed.`));
+    // Serialized before memory changes: a record that cannot be written changes nothing.
+    let line: string;
+    try {
+      line = JSON.stringify(record);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.replay(record);
-    const done = this.journal.append(record);
+    const done = this.journal.append(line);
     if (this.journal.bytes >= (this.options.checkpointBytes ?? 64 * 1024 * 1024) && !this.checkpointRunning && !this.checkpointBroken) {
       void done.then(() => this.checkpoint()).catch((err: Error) => this.options.onCheckpointError?.(err));
     }

@@ -35,7 +35,7 @@ describe('journal', () => {
   it('acknowledges concurrent appends with shared flushes (group commit)', async () => {
     await mkdir(dir, { recursive: true });
     const j = await Journal.open(join(dir, 'j.jsonl'));
-    await Promise.all(Array.from({ length: 200 }, (_, i) => j.append({ i })));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => j.append(JSON.stringify({ i }))));
     expect(j.flushes).toBeGreaterThan(0);
     expect(j.flushes).toBeLessThan(20);
     await j.close();
@@ -223,6 +223,26 @@ describe('project store', () => {
     await s.close();
   });
 
+  it('orders equal prediction scores by ascending id, lowest or highest first', async () => {
+    const s = await open();
+    const scored = (id: number, score: number): Task => ({ id, data: { text: `t${id}` }, predictions: [{ result: [], score }] });
+    await s.addTasks([scored(0, 0.5), scored(1, 0.9), scored(2, 0.5), scored(3, 0.1), task(4)]);
+    expect([...s.state.scoredIds(true)]).toEqual([1, 0, 2, 3]);
+    expect([...s.state.scoredIds(false)]).toEqual([3, 0, 2, 1]);
+    await s.close();
+  });
+
+  it('refuses a record that cannot be serialized without changing memory', async () => {
+    const s = await open();
+    const cyclic: Record<string, unknown> = { text: 'x' };
+    cyclic.self = cyclic;
+    await expect(s.putTask({ id: 0, data: cyclic as never })).rejects.toThrow(TypeError);
+    expect(s.state.taskCount).toBe(0);
+    await s.addTasks([task(0)]);
+    expect(s.state.taskCount).toBe(1);
+    await s.close();
+  });
+
   it('replaces config.json and config.xml together through the journal', async () => {
     let s = await open();
     await s.saveConfig({ ...s.state.settings, title: 'New' }, '<View><Text name="x" value="$x"/></View>');
@@ -251,7 +271,8 @@ describe('project store', () => {
     expect(st.page('id', 0, 10)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(st.page('-id', 2, 3)).toEqual([4, 3, 2]);
     expect(st.page('completed_at', 0, 10)).toEqual([2, 0, 1, 4, 5, 3, 6]);
-    expect(st.page('-completed_at', 0, 10)).toEqual([5, 4, 1, 0, 2, 3, 6]);
+    // Ties in ascending id in both directions (this one is also 0.8's answer).
+    expect(st.page('-completed_at', 0, 10)).toEqual([1, 4, 5, 0, 2, 3, 6]);
     expect(st.page('has_cancelled_completions', 0, 10)).toEqual([1, 4, 2, 5, 0, 3, 6]);
     expect(st.page('-has_cancelled_completions', 0, 10)).toEqual([5, 0, 1, 4, 2, 3, 6]);
     expect(st.page('completed_at', 4, 2)).toEqual([5, 3]);
