@@ -3,35 +3,11 @@
 // 0.8's list of strings, "Error at item {i}: {message} :: {item}", at most 100.
 import type { JsonObject, NewTask } from '../domain/types.ts';
 import { isJsonObject } from '../domain/types.ts';
+// The JSON types each tag's $value accepts live in the tag catalogue, one place for the rule.
+import { jsonTypeOf, valueTypesOf as allowedTypes } from '../labelConfig/catalogue.ts';
 
 export const MAX_ITEM_ERRORS = 100;
 const UNDEFINED_KEY = '$undefined$';
-
-function jsonType(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v === 'object' ? 'object' : typeof v;
-}
-
-/**
- * Allowed JSON types of a data value, by the tag that reads it; any other tag (Image,
- * Audio, HyperText, unknown tags) reads a string. 0.8 broke List (it wanted a string);
- * we want what the List tag shows: a list of {"text"} objects (Quirk Q-I8).
- */
-const ALLOWED_TYPES: Record<string, readonly string[]> = {
-  Text: ['string', 'number'],
-  Header: ['string', 'number'],
-  Paragraphs: ['array'],
-  Table: ['object'],
-  TimeSeries: ['object', 'array', 'string'],
-  TimeSeriesChannel: ['object', 'array', 'string'],
-  List: ['array'],
-};
-const STRING_ONLY = ['string'] as const;
-
-function allowedTypes(tag: string): readonly string[] {
-  return Object.hasOwn(ALLOWED_TYPES, tag) ? ALLOWED_TYPES[tag]! : STRING_ONLY;
-}
 
 /** Moves a "$undefined$" value (TXT lines, hosted files) to the first data key. */
 export function placeUndefinedKey(data: JsonObject, dataTypes: Record<string, string>): JsonObject {
@@ -46,9 +22,9 @@ export function checkTaskData(data: JsonObject, dataTypes: Record<string, string
   for (const [key, tag] of Object.entries(dataTypes)) {
     if (!(key in data)) return `"${key}" key is expected in task data`;
     const value = data[key];
-    const type = jsonType(value);
+    const type = jsonTypeOf(value);
     const allowed = allowedTypes(tag);
-    const ok = allowed.includes(type) || (type === 'boolean' && allowed.includes('number'));
+    const ok = type !== 'null' && allowed.includes(type);
     if (!ok) return `data["${key}"]=${JSON.stringify(value)} is of type "${type}", but types "${allowed.join(', ')}" are expected`;
     if (tag === 'List' && !(value as unknown[]).every((x) => isJsonObject(x) && 'text' in x)) return 'Each item from List must have key text';
   }

@@ -293,7 +293,7 @@ describe('/api/tasks/<id>', () => {
           path,
           body: { data: { text: ['x'] } },
           status: 400,
-          expected: { status: 400, detail: 'data["text"]=["x"] is of type "array", but types "string, number" are expected' },
+          expected: { status: 400, detail: 'data["text"]=["x"] is of type "array", but types "string, number, boolean" are expected' },
         },
         { method, path, body: { data: 'x' }, status: 400, expected: { status: 400, detail: '"data" must be a JSON object' } },
         { method, path, body: { data: [1] }, status: 400, expected: { status: 400, detail: '"data" must be a JSON object' } },

@@ -256,7 +256,7 @@ const CASES: ErrorCase[] = [
       `Error at item 7: Prediction must have "result" fields :: ${item(7)}`,
       `Error at item 8: "result" field in prediction must be list :: ${item(8)}`,
       `Error at item 9: Task[meta] must be an object or a list :: ${item(9)}`,
-      `Error at item 10: data["text"]=null is of type "null", but types "string, number" are expected [assume: item["data"] = task root with values] :: ${item(10)}`,
+      `Error at item 10: data["text"]=null is of type "null", but types "string, number, boolean" are expected [assume: item["data"] = task root with values] :: ${item(10)}`,
       `Error at item 13: Task[data] must be an object :: ${item(13)}`,
       `Error at item 14: "text" key is expected in task data [assume: item as is = task root with values]  :: ${item(14)}`,
       `Error at item 15: "text" key is expected in task data [assume: item["data"] = task root with values] :: ${item(15)}`,
