@@ -53,7 +53,7 @@ export const asrManifestFormat: ExportFormat = {
   async write(records, sink, ctx) {
     const log = (msg: string) => ctx.log?.warn(msg);
     sink.dir('audio');
-    const media = new MediaFolder(sink, 'audio', ctx, remoteAudioName);
+    const media = new MediaFolder(sink, 'audio', ctx, remoteAudioName, wavDuration);
     for await (const file of records) {
       const t = transcribed(file, ctx.config, log);
       if (t && !(await media.resolve(t.url)).exportPath) log(`ASR_MANIFEST: the audio of task ${t.id} (${t.url}) could not be had; skipped`);
@@ -64,8 +64,7 @@ export const asrManifestFormat: ExportFormat = {
         if (!t) continue;
         const audio = await media.resolve(t.url);
         if (!audio.exportPath) continue;
-        const seconds = audio.read ? await wavDuration(audio.read) : undefined;
-        const duration = seconds === undefined ? '' : `"duration": ${pyJson(new PyFloat(seconds))}, `;
+        const duration = audio.meta === undefined ? '' : `"duration": ${pyJson(new PyFloat(audio.meta))}, `;
         yield `{"audio_filepath": ${pyJson(audio.exportPath)}, ${duration}"text": ${pyJson(t.text)}}\n`;
       }
     }

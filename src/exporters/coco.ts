@@ -7,8 +7,9 @@
 // took only the first group of the task, dropping the other control's shapes or crashing).
 import type { ExportContext, ExportFormat, ExportRecords } from './types.ts';
 import { configFacts } from './configFacts.ts';
-import { MediaFolder, md5 } from './media.ts';
-import { imageSize, imageTask, type ImageTask } from './imageTasks.ts';
+import type { MediaFolder } from './media.ts';
+import type { ImageInfo } from './imageInfo.ts';
+import { imageFolder, imageSize, imageTask, type ImageTask } from './imageTasks.ts';
 import { polygonArea, polygonPixels, rectPixels, type Shape } from './shapes.ts';
 import { PyFloat, pyJsonIndented } from './pyText.ts';
 
@@ -57,7 +58,7 @@ export const cocoFormat: ExportFormat = {
   },
   async write(records, sink, ctx) {
     sink.dir('images');
-    const media = new MediaFolder(sink, 'images', ctx, md5);
+    const media = imageFolder(sink, ctx);
     const categories = new Map<string, number>();
     for await (const it of sizedTasks(records, ctx, media, (msg) => ctx.log?.warn(msg))) {
       for (const s of it.task.shapes) if (!categories.has(s.label)) categories.set(s.label, categories.size);
@@ -74,12 +75,12 @@ interface SizedTask {
 }
 
 /** Tasks with regions and a known image size, their images fetched or copied; every pass makes the same choices (same snapshot, same resolved media). */
-async function* sizedTasks(records: ExportRecords, ctx: ExportContext, media: MediaFolder, log: (msg: string) => void): AsyncGenerator<SizedTask> {
+async function* sizedTasks(records: ExportRecords, ctx: ExportContext, media: MediaFolder<ImageInfo>, log: (msg: string) => void): AsyncGenerator<SizedTask> {
   for await (const file of records) {
     const task = imageTask(file, ctx.config, SHAPE_CONTROLS, log);
     if (!task) continue;
     const resolved = await media.resolve(task.url);
-    const size = await imageSize(task, resolved);
+    const size = imageSize(task, resolved);
     if (!size) {
       log(`COCO: task ${task.id} has no original_width/original_height and its image could not be read; skipped`);
       continue;
@@ -88,7 +89,7 @@ async function* sizedTasks(records: ExportRecords, ctx: ExportContext, media: Me
   }
 }
 
-async function* cocoText(records: ExportRecords, ctx: ExportContext, media: MediaFolder, categories: Map<string, number>): AsyncGenerator<string> {
+async function* cocoText(records: ExportRecords, ctx: ExportContext, media: MediaFolder<ImageInfo>, categories: Map<string, number>): AsyncGenerator<string> {
   const sized = () => sizedTasks(records, ctx, media, () => {});
   async function* images() {
     let id = 0;

@@ -5,8 +5,9 @@ import type { CompletionFile } from '../domain/types.ts';
 import type { ParsedLabelConfig } from '../labelConfig/parse.ts';
 import { singleDataKey } from './configFacts.ts';
 import { dataString, selectedGroups } from './selection.ts';
-import type { ResolvedMedia } from './media.ts';
-import { imageInfo } from './imageInfo.ts';
+import type { ExportContext, ExportSink } from './types.ts';
+import { MediaFolder, md5, type ResolvedMedia } from './media.ts';
+import { imageInfo, type ImageInfo } from './imageInfo.ts';
 import { resultImageSize, shapesOf, type Shape } from './shapes.ts';
 
 export interface ImageTask {
@@ -36,8 +37,13 @@ export function imageTask(file: CompletionFile, config: ParsedLabelConfig | null
 }
 
 /** The image size from the results, or failing that from the image file itself. */
-export async function imageSize(task: ImageTask, media: ResolvedMedia): Promise<{ width: number; height: number } | undefined> {
+export function imageSize(task: ImageTask, media: ResolvedMedia<ImageInfo>): { width: number; height: number } | undefined {
   const fromResults = resultImageSize(task.shapes);
   if (fromResults) return fromResults;
-  return media.read ? imageInfo(media.read) : undefined;
+  return media.meta && { width: media.meta.width, height: media.meta.height };
+}
+
+/** The folder images are copied or fetched into (fetched ones named by the md5 of their URL, as 0.8 did), each read for its size and channels. */
+export function imageFolder(sink: ExportSink, ctx: ExportContext): MediaFolder<ImageInfo> {
+  return new MediaFolder(sink, 'images', ctx, md5, imageInfo);
 }

@@ -12,13 +12,13 @@ import type { ExportContext, ExportSink, FileContent } from './types.ts';
 /** Reads len bytes at pos (fewer at the end of the file). */
 export type ByteReader = (pos: number, len: number) => Promise<Buffer>;
 
-export interface ResolvedMedia {
+export interface ResolvedMedia<Meta> {
   /** What the export writes as the file's name: its path in the export, or the original reference. */
   fileName: string;
   /** Where the file ended up in the export (undefined when it was not copied or fetched). */
   exportPath?: string;
-  /** The file's bytes, when we have the file (for sizes, channels, durations). */
-  read?: ByteReader;
+  /** What the folder's inspector read from the file (image size, audio duration), when there is a file and it could. */
+  meta?: Meta;
 }
 
 export const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -113,10 +113,12 @@ export async function fetchRemote(url: string, timeoutMs: number, maxBytes: numb
 
 /**
  * One folder of the export (images/, audio/) that task media are copied or fetched into;
- * each source is added once, later tasks pointing at it reuse it.
+ * each source is added once, later tasks pointing at it reuse it. What a format needs to
+ * know of a file is read once by `inspect` and kept; the bytes of a fetched file are not
+ * (they go into the export and are let go).
  */
-export class MediaFolder {
-  private readonly resolved = new Map<string, ResolvedMedia>();
+export class MediaFolder<Meta> {
+  private readonly resolved = new Map<string, ResolvedMedia<Meta>>();
   private readonly taken = new Set<string>();
 
   constructor(
@@ -125,9 +127,10 @@ export class MediaFolder {
     private readonly ctx: ExportContext,
     /** The file name a fetched URL gets in the folder. */
     private readonly remoteName: (url: string) => string,
+    private readonly inspect: (read: ByteReader) => Promise<Meta | undefined>,
   ) {}
 
-  async resolve(url: string): Promise<ResolvedMedia> {
+  async resolve(url: string): Promise<ResolvedMedia<Meta>> {
     const hit = this.resolved.get(url);
     if (hit) return hit;
     const r = await this.resolveNew(url);
@@ -135,13 +138,18 @@ export class MediaFolder {
     return r;
   }
 
-  private async resolveNew(url: string): Promise<ResolvedMedia> {
+  private async withMeta(r: ResolvedMedia<Meta>, read: ByteReader): Promise<ResolvedMedia<Meta>> {
+    const meta = await this.inspect(read).catch(() => undefined);
+    return meta === undefined ? r : { ...r, meta };
+  }
+
+  private async resolveNew(url: string): Promise<ResolvedMedia<Meta>> {
     const upload = uploadName(url, this.ctx.publicUrl);
     if (upload !== undefined) {
       const path = join(this.ctx.projectDir, 'upload', upload);
       if (resolve(path).startsWith(resolve(this.ctx.projectDir, 'upload') + sep) && (await isFile(path))) {
         const exportPath = await this.add(upload, () => createReadStream(path));
-        return { fileName: exportPath, exportPath, read: fileReader(path) };
+        return this.withMeta({ fileName: exportPath, exportPath }, fileReader(path));
       }
       this.ctx.log?.warn(`export: ${url} is not in the project's upload folder; its URL is kept`);
       return { fileName: url };
@@ -149,13 +157,13 @@ export class MediaFolder {
     const local = localPath(url);
     if (local !== undefined) {
       // A file on the server's disk is referred to where it is, not copied (as 0.8 did).
-      return (await isFile(local)) ? { fileName: local, read: fileReader(local) } : { fileName: url };
+      return (await isFile(local)) ? this.withMeta({ fileName: local }, fileReader(local)) : { fileName: url };
     }
     if (isRemote(url)) {
       try {
         const bytes = await fetchRemote(url, this.ctx.fetchTimeoutMs, this.ctx.maxFetchBytes);
         const exportPath = await this.add(this.remoteName(url), () => bytes);
-        return { fileName: exportPath, exportPath, read: bufferReader(bytes) };
+        return this.withMeta({ fileName: exportPath, exportPath }, bufferReader(bytes));
       } catch (err) {
         this.ctx.log?.warn(`export: unable to download ${url} (${(err as Error).message}); its URL is kept`);
         return { fileName: url };

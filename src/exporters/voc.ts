@@ -8,10 +8,9 @@
 //   or crashed on a local path); <folder> is always images.
 import type { ExportFormat } from './types.ts';
 import { needsSingleKey } from './configFacts.ts';
-import { MediaFolder, baseName, md5, stemOf } from './media.ts';
-import { imageInfo } from './imageInfo.ts';
+import { baseName, stemOf } from './media.ts';
 import { rectPixels, type Rect } from './shapes.ts';
-import { imageSize, imageTask } from './imageTasks.ts';
+import { imageFolder, imageSize, imageTask } from './imageTasks.ts';
 
 export const RECT_CONTROLS = ['RectangleLabels'] as const;
 
@@ -101,20 +100,19 @@ export const vocFormat: ExportFormat = {
   async write(records, sink, ctx) {
     const log = (msg: string) => ctx.log?.warn(msg);
     sink.dir('images');
-    const media = new MediaFolder(sink, 'images', ctx, md5);
+    const media = imageFolder(sink, ctx);
     const names = new UniqueNames();
     for await (const file of records) {
       const task = imageTask(file, ctx.config, RECT_CONTROLS, log);
       if (!task) continue;
       const resolved = await media.resolve(task.url);
-      const info = resolved.read ? await imageInfo(resolved.read) : undefined;
-      const size = await imageSize(task, resolved);
+      const size = imageSize(task, resolved);
       if (!size) {
         log(`VOC: task ${task.id} has no original_width/original_height and its image could not be read; skipped`);
         continue;
       }
       const name = stemOf(baseName(resolved.fileName));
-      const xml = vocXml({ name, ...size, depth: info?.channels ?? 3, rects: task.shapes as Rect[] });
+      const xml = vocXml({ name, ...size, depth: resolved.meta?.channels ?? 3, rects: task.shapes as Rect[] });
       await sink.file(`Annotations/${names.take(name, task.id)}.xml`, xml);
     }
   },

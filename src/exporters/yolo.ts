@@ -10,8 +10,8 @@
 // with the same image stem get <stem>-<task id>.txt for the later one, as in VOC.
 import type { ExportFormat } from './types.ts';
 import { needsSingleKey } from './configFacts.ts';
-import { MediaFolder, baseName, md5, stemOf } from './media.ts';
-import { imageTask } from './imageTasks.ts';
+import { baseName, stemOf } from './media.ts';
+import { imageFolder, imageTask } from './imageTasks.ts';
 import type { Rect } from './shapes.ts';
 import { RECT_CONTROLS, UniqueNames } from './voc.ts';
 
@@ -31,7 +31,7 @@ export const yoloFormat: ExportFormat = {
     const log = (msg: string) => ctx.log?.warn(msg);
     sink.dir('images');
     sink.dir('labels');
-    const media = new MediaFolder(sink, 'images', ctx, md5);
+    const media = imageFolder(sink, ctx);
     const names = new UniqueNames();
     const classes = new Map<string, number>();
     for await (const file of records) {
