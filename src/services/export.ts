@@ -150,6 +150,8 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
     gone = new Error('the client closed the connection during the export');
     current?.destroy(gone);
   });
+  // Should the archive itself fail, the entry it was reading must not wait forever.
+  zip.once('error', (err) => current?.destroy(err));
   const dirs = new Set<string>();
   const sink: ExportSink = {
     async file(name, content) {
