@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type { CompletionFile, JsonObject, Task } from '../domain/types.ts';
 import { isJsonObject } from '../domain/types.ts';
 import { DamagedFileError } from './journal.ts';
+import { forEachLimit } from '../util/pool.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -128,25 +129,19 @@ export async function readCompletionFiles(dir: string, onFile: (file: Completion
     if (!e.isFile() || !/^\d+\.json$/.test(e.name)) continue;
     paths.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
   }
-  const LIMIT = 64;
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const path = paths[next++]!;
-      const text = await readFile(path, 'utf8');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (err) {
-        throw damaged(path, `does not parse as JSON (${(err as Error).message})`);
-      }
-      if (!isJsonObject(parsed)) throw damaged(path, 'is not a JSON object');
-      const id = Number(path.slice(path.lastIndexOf('/') + 1, -'.json'.length));
-      const completions = Array.isArray(parsed.completions) ? parsed.completions : [];
-      onFile({ ...parsed, id, data: isJsonObject(parsed.data) ? parsed.data : {}, completions } as CompletionFile, relative(dir, path));
+  await forEachLimit(paths, 64, async (path) => {
+    const text = await readFile(path, 'utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw damaged(path, `does not parse as JSON (${(err as Error).message})`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(LIMIT, paths.length) }, worker));
+    if (!isJsonObject(parsed)) throw damaged(path, 'is not a JSON object');
+    const id = Number(path.slice(path.lastIndexOf('/') + 1, -'.json'.length));
+    const completions = Array.isArray(parsed.completions) ? parsed.completions : [];
+    onFile({ ...parsed, id, data: isJsonObject(parsed.data) ? parsed.data : {}, completions } as CompletionFile, relative(dir, path));
+  });
 }
 
 export async function readJsonObjectFile(path: string): Promise<JsonObject | undefined> {

@@ -6,6 +6,7 @@ import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompletionFile, ProjectSettings, Task } from '../domain/types.ts';
 import { completionFileText } from '../util/json.ts';
+import { forEachLimit } from '../util/pool.ts';
 import { fsyncDir, writeFileAtomic } from './atomicFile.ts';
 import { readCompletionFiles, readJsonObjectFile, readTasksFile, tasksFileLines } from './checkpoint.ts';
 import { defaultSettings, DEFAULT_LABEL_CONFIG, withDefaults } from './defaults.ts';
@@ -270,7 +271,8 @@ export class ProjectStore {
   private async writeCheckpointFiles(snap: ReturnType<ProjectStore['takeSnapshot']>): Promise<void> {
     const compDir = this.path(FILES.completions);
     await mkdir(compDir, { recursive: true });
-    for (const [id, file] of snap.files) {
+    // Many small files, each replaced atomically; their fsyncs overlap, one folder fsync ends them.
+    await forEachLimit(snap.files, 32, async ([id, file]) => {
       const onDisk = this.filesOnDisk.get(id);
       if (file) {
         const rel = `${id}.json`;
@@ -281,7 +283,7 @@ export class ProjectStore {
         await unlink(join(compDir, onDisk)).catch(() => {});
         this.filesOnDisk.delete(id);
       }
-    }
+    });
     if (snap.files.length) await fsyncDir(compDir);
     if (snap.tasks) await writeFileAtomic(this.path(FILES.tasks), tasksFileLines(snap.tasks));
     if (snap.marks) await writeFileAtomic(this.path(FILES.completionIdMarks), JSON.stringify(snap.marks));
