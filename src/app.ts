@@ -14,6 +14,7 @@ import { projectRouter } from './http/project.ts';
 import { tasksRouter } from './http/tasks.ts';
 import { examplesRouter } from './http/examples.ts';
 import { dataRouter } from './http/data.ts';
+import { deprecatedRouter, rewriteDeprecatedRoutes } from './http/aliases.ts';
 
 export interface AppDeps {
   settings: Settings;
@@ -43,6 +44,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody(settings.MAX_BODY_SIZE));
   const ctx = () => deps.project;
   const limits = { body: settings.MAX_BODY_SIZE };
+  app.use(rewriteDeprecatedRoutes);
+  app.use(deprecatedRouter(ctx));
   app.use(miscRouter(ctx, limits));
   app.use(projectRouter(ctx, limits));
   app.use(tasksRouter(ctx));

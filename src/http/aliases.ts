@@ -1,0 +1,37 @@
+// Label Studio 0.8's deprecated routes (api.md §5.23), kept because old scripts call
+// them. Most are the same handler under an old path: the request is re-pointed before
+// routing. The two whose answers differ are answered here.
+import { Router, type RequestHandler } from 'express';
+import type { ProjectContext } from '../services/context.ts';
+import { completedTaskIds } from '../services/completions.ts';
+
+const REWRITES: { method: string; from: RegExp; to: string }[] = [
+  { method: 'POST', from: /^\/api\/save-config\/?$/, to: '/api/project/config' },
+  { method: 'POST', from: /^\/api\/import\/?$/, to: '/api/project/import' },
+  { method: 'GET', from: /^\/api\/export\/?$/, to: '/api/project/export' },
+  { method: 'GET', from: /^\/api\/projects\/1\/next\/?$/, to: '/api/project/next' },
+  { method: 'DELETE', from: /^\/api\/tasks\/delete\/?$/, to: '/api/tasks' },
+  { method: 'DELETE', from: /^\/api\/project\/completions\/?$/, to: '/api/completions' },
+];
+
+export const rewriteDeprecatedRoutes: RequestHandler = (req, _res, next) => {
+  for (const r of REWRITES) {
+    if (req.method === r.method && r.from.test(req.path)) {
+      const q = req.url.indexOf('?');
+      req.url = r.to + (q >= 0 ? req.url.slice(q) : '');
+      break;
+    }
+  }
+  next();
+};
+
+export function deprecatedRouter(ctx: () => ProjectContext): Router {
+  const r = Router();
+  r.get('/api/projects/1/completions_ids', (_req, res) => {
+    res.json(completedTaskIds(ctx()));
+  });
+  r.get('/api/projects/1/expert_instruction', (_req, res) => {
+    res.type('text/html').send(String(ctx().store.state.settings.instruction ?? ''));
+  });
+  return r;
+}
