@@ -3,25 +3,15 @@
 // export (sampled from /proc/<pid>/status) against its RSS before, and the latency of
 // GET /api/health requests sent while the export runs.
 // Usage: npx tsx bench/export.ts [tasks=200000]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServer } from '../test/helpers/server.ts';
+import { DEFAULT_LABEL_CONFIG } from '../src/storage/defaults.ts';
 
 const total = Number(process.argv[2] ?? 200_000);
-const repo = fileURLToPath(new URL('..', import.meta.url));
 
-const CONFIG = `<View>
-  <Text name="text" value="$text"/>
-  <Choices name="sentiment" toName="text" choice="single">
-    <Choice value="Positive"/>
-    <Choice value="Negative"/>
-    <Choice value="Neutral"/>
-  </Choices>
-</View>
-`;
+const CONFIG = DEFAULT_LABEL_CONFIG;
 
 /** The project folder as Label Studio 0.8 leaves it: tasks.json (one task a line) and completions/<id>.json. */
 async function writeProject(dir: string): Promise<void> {
@@ -51,42 +41,6 @@ async function writeProject(dir: string): Promise<void> {
   }
   await Promise.all(pending);
   await writeFile(join(dir, 'tasks.json'), '{\n' + lines.join(',\n') + '\n}\n');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(root: string): Promise<{ proc: ChildProcess; base: string }> {
-  const port = await freePort();
-  // node --import tsx, not npx: the child's pid is the server itself, whose RSS we read.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: repo,
-    env: { ...process.env, PROJECTS_DIR: root, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  proc.once('exit', (code, signal) => {
-    if (code !== 0) console.error(`server exited: code ${code}, signal ${signal}`);
-  });
-  for (const deadline = Date.now() + 300_000; Date.now() < deadline; ) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return { proc, base };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill('SIGKILL');
-  throw new Error('server did not start');
 }
 
 async function memory(pid: number): Promise<{ rss: number; hwm: number }> {
@@ -158,7 +112,8 @@ try {
   await writeProject(join(root, 'default'));
   console.log(`project: ${total} tasks with one completion each, written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   t = performance.now();
-  const { proc, base } = await startServer(root);
+  // Loading 200,000 completion files takes a while: a generous start-up limit.
+  const { proc, base } = await startServer({ PROJECTS_DIR: root }, 300_000);
   console.log(`server up in ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${mb((await memory(proc.pid!)).rss)}`);
   try {
     for (const format of ['JSON', 'CSV', 'JSON&zip=1', 'CSV&zip=1']) await measureExport(base, proc.pid!, format);
