@@ -11,7 +11,7 @@ const batchSize = Number(process.argv[3] ?? 1000);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const root = await mkdtemp(join(tmpdir(), 'ls-bench-import-'));
-const server = await startServer({ PROJECTS_DIR: root });
+const server = await startServer({ PROJECTS_DIR: root, ...(process.env.CHECKPOINT_BYTES ? { CHECKPOINT_BYTES: process.env.CHECKPOINT_BYTES } : {}) });
 const latencies: number[] = [];
 const started = performance.now();
 let n = 0;
@@ -27,12 +27,16 @@ for (let b = 0; n < total; b++) {
   n += batchSize;
 }
 const seconds = (performance.now() - started) / 1000;
+if (process.env.BUCKETS) for (let i = 0; i < latencies.length; i += 50) console.log(`batches ${i}-${i + 49}: median ${median(latencies.slice(i, i + 50)).toFixed(1)} ms, max ${Math.max(...latencies.slice(i, i + 50)).toFixed(1)} ms`);
 const first10 = median(latencies.slice(0, 10));
 const last10 = median(latencies.slice(-10));
 console.log(`imported ${n} tasks in ${latencies.length} batches of ${batchSize}`);
 console.log(`first batch ${latencies[0]!.toFixed(1)} ms, last batch ${latencies.at(-1)!.toFixed(1)} ms`);
 console.log(`median of first 10 batches ${first10.toFixed(1)} ms, of last 10 ${last10.toFixed(1)} ms, ratio last/first ${(last10 / first10).toFixed(2)}`);
 console.log(`throughput ${(n / seconds).toFixed(0)} tasks/s over ${seconds.toFixed(1)} s`);
+const stopped = performance.now();
 server.proc.kill('SIGTERM');
-await waitForExit(server.proc);
+const code = await waitForExit(server.proc);
+console.log(`server stopped with code ${code} after ${((performance.now() - stopped) / 1000).toFixed(1)} s (checkpoint at shutdown)`);
+if (code !== 0) process.exitCode = 1;
 await rm(root, { recursive: true, force: true });

@@ -65,12 +65,16 @@ function csvCell(value: string, sep: string): string {
  * The CSV served at /samples/time-series.csv. Column names that are all digits mean a
  * headless CSV (columns addressed by position), as in ts_loading_headless.
  */
+const MAX_COLUMNS = 100;
+
 export function timeSeriesCsv(query: TimeSeriesCsvQuery, random: () => number = Math.random): string {
   const sep = query.sep ? (SEPARATORS[query.sep] ?? query.sep) : ',';
   const values = (query.values ?? '').split(',').filter((v) => v !== '');
   const headless = values.length > 0 && [query.time ?? '0', ...values].every((v) => /^\d+$/.test(v));
   const time = query.time ?? (headless ? '0' : 'time');
-  const columns = headless ? Array.from({ length: Math.max(...values.map(Number)) }, (_, i) => String(i + 1)) : values;
+  // Column counts come from the query: capped, so a request cannot ask for a huge CSV.
+  const width = Math.min(MAX_COLUMNS, values.reduce((m, v) => Math.max(m, Number(v)), 0));
+  const columns = (headless ? Array.from({ length: width }, (_, i) => String(i + 1)) : values).slice(0, MAX_COLUMNS);
   const times = sampleTimes(query.tf);
   const lines = headless ? [] : [[time, ...columns].map((c) => csvCell(c, sep)).join(sep)];
   for (const t of times) lines.push([csvCell(String(t), sep), ...columns.map(() => String(normal(random)))].join(sep));

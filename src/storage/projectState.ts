@@ -126,7 +126,9 @@ export class ProjectState {
         skip -= list.size;
         continue;
       }
-      out.push(...list.slice(skip, limit - out.length, descending));
+      // A loop, not push(...slice): a page can be the whole project (checkpoints ask for
+      // every id), and spreading a large array overflows the stack.
+      for (const id of list.slice(skip, limit - out.length, descending)) out.push(id);
       skip = 0;
     }
     return out;

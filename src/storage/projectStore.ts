@@ -57,6 +57,8 @@ export class ProjectStore {
   private marksDirty = false;
   private checkpointRunning: Promise<void> | null = null;
   private checkpointBroken = false;
+  /** Journal size that starts the next checkpoint (pushed further after a failed one). */
+  private checkpointAtBytes = 0;
   private closed = false;
   private configWrites: Promise<void> = Promise.resolve();
 
@@ -66,8 +68,13 @@ export class ProjectStore {
     private readonly options: OpenOptions,
   ) {}
 
+  private get checkpointBytes(): number {
+    return this.options.checkpointBytes ?? 64 * 1024 * 1024;
+  }
+
   static async open(dir: string, name: string, options: OpenOptions = {}): Promise<ProjectStore> {
     const store = new ProjectStore(dir, name, options);
+    store.checkpointAtBytes = store.checkpointBytes;
     await store.load();
     return store;
   }
@@ -204,7 +211,7 @@ export class ProjectStore {
     }
     this.replay(record);
     const done = this.journal.append(line);
-    if (this.journal.bytes >= (this.options.checkpointBytes ?? 64 * 1024 * 1024) && !this.checkpointRunning && !this.checkpointBroken) {
+    if (this.journal.bytes >= this.checkpointAtBytes && !this.checkpointRunning && !this.checkpointBroken) {
       void done.then(() => this.checkpoint()).catch((err: Error) => this.options.onCheckpointError?.(err));
     }
     return done;
@@ -307,9 +314,17 @@ export class ProjectStore {
   checkpoint(): Promise<void> {
     if (this.checkpointRunning) return this.checkpointRunning;
     const run = async () => {
-      const snap = this.takeSnapshot();
+      let snap;
+      try {
+        snap = this.takeSnapshot();
+      } catch (err) {
+        // Nothing was rotated or written; try again once the journal has grown further.
+        this.checkpointAtBytes = this.journal.bytes + this.checkpointBytes;
+        throw err;
+      }
       const prev = this.path(FILES.previousJournal);
       await this.journal.rotate(prev);
+      this.checkpointAtBytes = this.checkpointBytes;
       try {
         await this.writeCheckpointFiles(snap);
         await unlink(prev);
@@ -327,15 +342,21 @@ export class ProjectStore {
     return this.checkpointRunning;
   }
 
-  /** Waits for writes in flight, checkpoints, releases the lock. */
+  /**
+   * Waits for writes in flight, checkpoints, releases the lock. A failed checkpoint is
+   * reported after the lock is released: nothing is lost (the journal is replayed at the
+   * next start), but the caller must know the files are behind.
+   */
   async close(options: { checkpoint?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     await this.journal.drain().catch(() => {});
     if (this.checkpointRunning) await this.checkpointRunning.catch(() => {});
-    if (options.checkpoint !== false && !this.checkpointBroken) await this.checkpoint().catch(() => {});
+    let failure: unknown;
+    if (options.checkpoint !== false && !this.checkpointBroken) await this.checkpoint().catch((err: unknown) => (failure = err));
     this.closed = true;
     await this.journal.close();
     await this.releaseLock();
+    if (failure) throw failure;
   }
 
   get folder(): string {

@@ -243,6 +243,33 @@ describe('project store', () => {
     await s.close();
   });
 
+  it('checkpoints a project far larger than one call can spread (300,000 tasks)', async () => {
+    const s = await open();
+    for (let b = 0; b < 300; b++) await s.addTasks(Array.from({ length: 1000 }, (_, i) => task(b * 1000 + i)));
+    expect(s.state.page('id', 0, 300_000)).toHaveLength(300_000);
+    await s.close();
+    const onDisk = await readFile(join(dir, 'tasks.json'), 'utf8');
+    expect(onDisk.split('\n')).toHaveLength(300_003); // "{", a line a task, "}", ""
+    expect(JSON.parse(onDisk)['299999']).toEqual(task(299999));
+  }, 60_000);
+
+  it('reports a failed checkpoint at close, and the journal still has every write', async () => {
+    let s = await open();
+    await s.addTasks([task(0), task(1)]);
+    await s.putCompletionFile(file(1, [1001]));
+    // completions/ turned into a file: the checkpoint cannot write there.
+    await rm(join(dir, 'completions'), { recursive: true });
+    await writeFile(join(dir, 'completions'), 'in the way');
+    await expect(s.close()).rejects.toThrow();
+    expect(await readdir(dir)).not.toContain('.lock');
+    await rm(join(dir, 'completions'));
+    s = await open();
+    expect([...s.state.tasks.keys()].sort()).toEqual([0, 1]);
+    expect(s.state.files.get(1)!.completions[0]!.id).toBe(1001);
+    await s.close();
+    expect(JSON.parse(await readFile(join(dir, 'completions', '1.json'), 'utf8')).completions[0].id).toBe(1001);
+  });
+
   it('replaces config.json and config.xml together through the journal', async () => {
     let s = await open();
     await s.saveConfig({ ...s.state.settings, title: 'New' }, '<View><Text name="x" value="$x"/></View>');
