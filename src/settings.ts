@@ -44,6 +44,10 @@ export const settingsSchema = z.object({
   ALLOW_SERVING_LOCAL_FILES: bool.default(false),
   /** Time an ML backend /predict call may take, in milliseconds. */
   ML_TIMEOUT_MS: positiveInt.default(5000),
+  /** Time a URL import's download may take, in milliseconds. */
+  URL_IMPORT_TIMEOUT_MS: positiveInt.default(120_000),
+  /** Time an export may spend fetching one remote image or audio file, in milliseconds. */
+  EXPORT_FETCH_TIMEOUT_MS: positiveInt.default(10_000),
 });
 
 export type Settings = Readonly<z.output<typeof settingsSchema>>;

@@ -91,7 +91,7 @@ function exportContext(ctx: ProjectContext): ExportContext {
   return {
     config: currentConfig(ctx),
     projectDir: ctx.store.folder,
-    fetchTimeoutMs: ctx.settings.ML_TIMEOUT_MS,
+    fetchTimeoutMs: ctx.settings.EXPORT_FETCH_TIMEOUT_MS,
     maxFetchBytes: ctx.settings.MAX_UPLOAD_SIZE,
     publicUrl: ctx.settings.PUBLIC_URL,
     log: ctx.log,

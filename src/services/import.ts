@@ -109,7 +109,7 @@ export async function importFiles(ctx: ProjectContext, files: InputFile[], work:
 
 /** Downloads a URL into the workspace and imports it as a file of that name. */
 export async function importUrl(ctx: ProjectContext, url: string, work: ImportWorkspace, options: ImportOptions = {}): Promise<ImportResult> {
-  const file = await asImportError(() => downloadUrl(url, { tempDir: work.tempDir, maxBytes: ctx.settings.MAX_UPLOAD_SIZE }));
+  const file = await asImportError(() => downloadUrl(url, { tempDir: work.tempDir, maxBytes: ctx.settings.MAX_UPLOAD_SIZE, timeoutMs: ctx.settings.URL_IMPORT_TIMEOUT_MS }));
   return importFiles(ctx, [file], work, options);
 }
 
