@@ -42,13 +42,7 @@ export async function readTasksFile(path: string, onTask: (t: Task) => void, who
   const size = (await stat(path)).size;
   if (await isLineLayout(path)) return readLineLayout(path, onTask);
   if (size <= wholeParseLimit) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(path, 'utf8'));
-    } catch (err) {
-      throw damaged(path, `does not parse as JSON (${(err as Error).message})`);
-    }
-    if (!isJsonObject(parsed)) throw damaged(path, 'is not a JSON object keyed by task id');
+    const parsed = await parseObjectFile(path, 'is not a JSON object keyed by task id');
     for (const [k, v] of Object.entries(parsed)) onTask(toTask(path, k, v));
     return;
   }
@@ -130,28 +124,25 @@ export async function readCompletionFiles(dir: string, onFile: (file: Completion
     paths.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
   }
   await forEachLimit(paths, 64, async (path) => {
-    const text = await readFile(path, 'utf8');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw damaged(path, `does not parse as JSON (${(err as Error).message})`);
-    }
-    if (!isJsonObject(parsed)) throw damaged(path, 'is not a JSON object');
+    const parsed = await parseObjectFile(path);
     const id = Number(path.slice(path.lastIndexOf('/') + 1, -'.json'.length));
     const completions = Array.isArray(parsed.completions) ? parsed.completions : [];
     onFile({ ...parsed, id, data: isJsonObject(parsed.data) ? parsed.data : {}, completions } as CompletionFile, relative(dir, path));
   });
 }
 
-export async function readJsonObjectFile(path: string): Promise<JsonObject | undefined> {
-  if (!(await exists(path))) return undefined;
+/** A file that must hold one JSON object; anything else is damage, named with the file. */
+async function parseObjectFile(path: string, notObject = 'is not a JSON object'): Promise<JsonObject> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
     throw damaged(path, `does not parse as JSON (${(err as Error).message})`);
   }
-  if (!isJsonObject(parsed)) throw damaged(path, 'is not a JSON object');
+  if (!isJsonObject(parsed)) throw damaged(path, notObject);
   return parsed;
+}
+
+export async function readJsonObjectFile(path: string): Promise<JsonObject | undefined> {
+  return (await exists(path)) ? parseObjectFile(path) : undefined;
 }
