@@ -141,11 +141,11 @@ export async function patchTask(ctx: ProjectContext, id: number, body: unknown):
   const task = requireTask(state, id);
   const changes = taskChanges(ctx, body, false);
   const next: Task = { ...task, ...changes };
-  await ctx.store.putTask(next);
   const file = state.files.get(id);
   // The completions file keeps a copy of the data (0.8 never refreshed it); an explicit
-  // data change should show, so the copy follows.
-  if (file && changes.data) await ctx.store.putCompletionFile(withData(file, changes.data));
+  // data change should show, so the copy follows, in the same journal record.
+  if (file && changes.data) await ctx.store.putTaskWithFile(next, withData(file, changes.data));
+  else await ctx.store.putTask(next);
   return taskView(state, id)!;
 }
 
@@ -163,8 +163,8 @@ export async function putTask(ctx: ProjectContext, id: number, body: unknown): P
   const changes = taskChanges(ctx, body, true);
   const next: Task = { id, data: changes.data! };
   if (changes.predictions) next.predictions = changes.predictions;
-  await ctx.store.putTask(next);
   const file = state.files.get(id);
-  if (file) await ctx.store.putCompletionFile(withData(file, next.data));
+  if (file) await ctx.store.putTaskWithFile(next, withData(file, next.data));
+  else await ctx.store.putTask(next);
   return { created: !existing, task: taskView(state, id)! };
 }

@@ -241,6 +241,11 @@ export class ProjectStore {
     return this.commit({ t: 'task', task });
   }
 
+  /** Replaces a task and its completions file's copy of it, as one record. */
+  putTaskWithFile(task: Task, file: CompletionFile): Promise<void> {
+    return this.commit({ t: 'tasks', tasks: [task], files: [file] });
+  }
+
   deleteTask(id: number): Promise<void> {
     return this.commit({ t: 'deltask', id });
   }
