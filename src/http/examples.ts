@@ -4,7 +4,7 @@ import type { JsonObject } from '../domain/types.ts';
 import { exampleData, importExampleData } from '../labelConfig/exampleTask.ts';
 import { jsonTypeOf } from '../labelConfig/catalogue.ts';
 import { LabelConfigError, parseLabelConfig } from '../labelConfig/parse.ts';
-import { timeSeriesCsv } from '../labelConfig/timeSeries.ts';
+import { MAX_SEPARATOR_LENGTH, SEPARATOR_ALIASES, timeSeriesCsv } from '../labelConfig/timeSeries.ts';
 import type { ProjectContext } from '../services/context.ts';
 import { checkLabelConfig } from '../services/project.ts';
 import { badRequest } from './errors.ts';
@@ -110,11 +110,17 @@ export function examplesRouter(ctx: () => ProjectContext, limits: { body: number
   // The CSV that generated TimeSeries URLs point at (§3.5).
   route(r, '/samples/time-series.csv', {
     get: (req, res) => {
+      const sep = queryString(req.query.sep);
+      // A separator is a character or two (or one of the aliases); a long one would be
+      // repeated on every line of the answer.
+      if (sep !== undefined && sep.length > MAX_SEPARATOR_LENGTH && !Object.hasOwn(SEPARATOR_ALIASES, sep)) {
+        throw badRequest(`sep must be comma, dot, tab, space or at most ${MAX_SEPARATOR_LENGTH} characters`);
+      }
       const csv = timeSeriesCsv({
         time: queryString(req.query.time),
         values: queryString(req.query.values),
         tf: queryString(req.query.tf),
-        sep: queryString(req.query.sep),
+        sep,
       });
       res.type('text/csv').set('Content-Disposition', 'inline; filename=time-series.csv').send(csv);
     },

@@ -8,7 +8,7 @@ import type { Json, JsonObject } from '../domain/types.ts';
 import { jsonTypeOf, valueTypesOf, type JsonType } from './catalogue.ts';
 import { dataKeyOf } from './parse.ts';
 import { normal, sampleTimes, SAMPLE_POINTS } from './timeSeries.ts';
-import { walk, type ConfigTag } from './xml.ts';
+import { walk, xmlComments, type ConfigTag } from './xml.ts';
 
 /** editor_preview: the setup page's preview; upload: the import page's sample files. */
 export type ExampleMode = 'editor_preview' | 'upload';
@@ -41,9 +41,16 @@ function paragraphs({ node, examples }: GeneratorInput): Json {
   return lines.map((l) => ({ [nameKey]: l.author!, [textKey]: l.text! }));
 }
 
+const MAX_EXAMPLE_CHANNELS = 100;
+
 function timeSeries({ node, random }: GeneratorInput): Json {
   const { timeColumn, sep, timeFormat } = node.attrs;
-  const columns = node.children.filter((c) => c.tag === 'Channel' && c.attrs.column !== undefined).map((c) => c.attrs.column!);
+  // A config may list thousands of channels; an example shows the first ones (a hundred
+  // points each), so one request cannot ask for a response of many megabytes.
+  const columns = node.children
+    .filter((c) => c.tag === 'Channel' && c.attrs.column !== undefined)
+    .map((c) => c.attrs.column!)
+    .slice(0, MAX_EXAMPLE_CHANNELS);
   if (urlMode(node)) {
     const query = new URLSearchParams();
     if (timeColumn !== undefined) query.set('time', timeColumn);
@@ -102,10 +109,12 @@ export function exampleData(root: ConfigTag, mode: ExampleMode, random: () => nu
  * (Q-E1: 0.8 merged title, category and complexity into the sample task).
  */
 export function predefinedData(xml: string): JsonObject | undefined {
-  for (const m of xml.matchAll(/<!--\s*(\{[\s\S]*?)-->/g)) {
+  for (const { body } of xmlComments(xml)) {
+    const text = body.trimStart();
+    if (!text.startsWith('{')) continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(m[1]!);
+      parsed = JSON.parse(text);
     } catch {
       continue;
     }

@@ -4,7 +4,7 @@
 // is by attributes, as 0.8's backend does it (spec config-and-import §1.3, §1.4); the
 // catalogue says what a known tag is for.
 import { tagSpec } from './catalogue.ts';
-import { LabelConfigError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseXmlTree, walk, type ConfigTag } from './xml.ts';
+import { LabelConfigError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseXmlTree, stripComments, walk, type ConfigTag } from './xml.ts';
 
 export { LabelConfigError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseXmlTree, walk, type ConfigTag };
 
@@ -149,5 +149,5 @@ function buildModel(xml: string): ParsedLabelConfig {
 
 /** The config without comments and line breaks (0.8's label_config_line). */
 export function labelConfigLine(xml: string): string {
-  return xml.replace(/<!--[\s\S]*?-->/g, '').replace(/[\r\n]/g, '');
+  return stripComments(xml).replace(/[\r\n]/g, '');
 }

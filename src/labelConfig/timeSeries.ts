@@ -55,7 +55,8 @@ export interface TimeSeriesCsvQuery {
   sep?: string;
 }
 
-const SEPARATORS: Record<string, string> = { dot: '.', comma: ',', tab: '\t', space: ' ', '\\t': '\t' };
+export const SEPARATOR_ALIASES: Readonly<Record<string, string>> = { dot: '.', comma: ',', tab: '\t', space: ' ', '\\t': '\t' };
+export const MAX_SEPARATOR_LENGTH = 3;
 
 function csvCell(value: string, sep: string): string {
   return value.includes(sep) || /["\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -68,7 +69,7 @@ function csvCell(value: string, sep: string): string {
 const MAX_COLUMNS = 100;
 
 export function timeSeriesCsv(query: TimeSeriesCsvQuery, random: () => number = Math.random): string {
-  const sep = query.sep ? (SEPARATORS[query.sep] ?? query.sep) : ',';
+  const sep = query.sep ? (Object.hasOwn(SEPARATOR_ALIASES, query.sep) ? SEPARATOR_ALIASES[query.sep]! : query.sep) : ',';
   const values = (query.values ?? '').split(',').filter((v) => v !== '');
   const headless = values.length > 0 && [query.time ?? '0', ...values].every((v) => /^\d+$/.test(v));
   const time = query.time ?? (headless ? '0' : 'time');

@@ -97,6 +97,36 @@ function toTag(raw: RawNode, depth: number): ConfigTag | null {
   return { tag: key, attrs, children, text };
 }
 
+/**
+ * The comments of a config, in order: where each starts and ends and its body. An
+ * unclosed "<!--" ends the search (no later "-->" can close anything). Linear on purpose:
+ * a /<!--[\s\S]*?-->/ regex scans to the end for every unclosed "<!--", quadratic in
+ * the size of a hostile config.
+ */
+export function* xmlComments(xml: string): Generator<{ start: number; end: number; body: string }> {
+  let from = 0;
+  for (;;) {
+    const start = xml.indexOf('<!--', from);
+    if (start < 0) return;
+    const close = xml.indexOf('-->', start + 4);
+    if (close < 0) return;
+    yield { start, end: close + 3, body: xml.slice(start + 4, close) };
+    from = close + 3;
+  }
+}
+
+/** The config with its comments removed. */
+export function stripComments(xml: string): string {
+  const parts: string[] = [];
+  let kept = 0;
+  for (const c of xmlComments(xml)) {
+    parts.push(xml.slice(kept, c.start));
+    kept = c.end;
+  }
+  parts.push(xml.slice(kept));
+  return parts.join('');
+}
+
 const depthError = () => new LabelConfigError([`Label config is nested deeper than ${MAX_CONFIG_DEPTH} levels`]);
 
 /** Refusals that need no parsing: type, size, emptiness, declarations. */
@@ -109,7 +139,7 @@ function precheck(xml: unknown): asserts xml is string {
   }
   if (xml.trim() === '') throw new LabelConfigError(['Document is empty, line 1, column 1']);
   // Comments may mention a DOCTYPE harmlessly; anything else is a declaration we refuse.
-  const outsideComments = xml.replace(/<!--[\s\S]*?-->/g, '');
+  const outsideComments = stripComments(xml);
   if (/<!DOCTYPE/i.test(outsideComments) || /<!ENTITY/i.test(outsideComments)) {
     throw new LabelConfigError(['DOCTYPE and ENTITY declarations are not allowed in a label config']);
   }
