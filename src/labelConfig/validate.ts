@@ -63,18 +63,25 @@ export const PIPELINE: readonly Step[] = [
   { name: 'existing completions', run: (config, facts) => (facts ? completionCompatibilityErrors(config, facts) : []) },
 ];
 
+/** Longest message returned: a hostile config can make the parser quote megabytes. */
+const MAX_MESSAGE_LENGTH = 1000;
+
+function refused(errors: string[]): ValidationResult {
+  return { ok: false, errors: errors.map((e) => (e.length > MAX_MESSAGE_LENGTH ? `${e.slice(0, MAX_MESSAGE_LENGTH)}...` : e)) };
+}
+
 /** Parses and checks a config; facts (the project's tasks and completions) enable steps 6-7. */
 export function validateLabelConfig(xml: string, facts?: ProjectFacts): ValidationResult {
   let config: ParsedLabelConfig;
   try {
     config = parseLabelConfig(xml);
   } catch (err) {
-    if (err instanceof LabelConfigError) return { ok: false, errors: err.messages };
+    if (err instanceof LabelConfigError) return refused(err.messages);
     throw err;
   }
   for (const step of PIPELINE) {
     const errors = step.run(config, facts);
-    if (errors.length) return { ok: false, errors };
+    if (errors.length) return refused(errors);
   }
   return { ok: true, config };
 }

@@ -40,6 +40,15 @@ describe('hostile label configs', () => {
     expect(performance.now() - start).toBeLessThan(500);
   });
 
+  it('keeps error messages short when the parser would quote the whole config', async () => {
+    for (const xml of ['<a>'.repeat(250_000), `<View>${'<Text name="a" value="$a"/>'.repeat(30_000)}</View>`]) {
+      const res = await request(t.app).post('/api/validate-config').type('form').send({ label_config: xml });
+      expect(res.status).toBe(400);
+      expect(res.body.label_config[0].length).toBeLessThanOrEqual(1003);
+      expect(res.body.label_config[0].endsWith('...')).toBe(true);
+    }
+  });
+
   it('strips closed comments and keeps an unclosed one as text', () => {
     expect(stripComments('<View><!-- a --><Text/><!-- b -->x<!-- open')).toBe('<View><Text/>x<!-- open');
   });
