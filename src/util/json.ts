@@ -5,9 +5,13 @@ import type { Json } from '../domain/types.ts';
 export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
-    return out;
+    // fromEntries defines own properties: a "__proto__" key from JSON stays a key, where
+    // out[k] = v would set the prototype instead.
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeysDeep((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
