@@ -76,7 +76,7 @@ export function listTasks(state: ProjectState, q: ListQuery): JsonObject[] {
     if (q.fields === 'all') return task;
     // 0.8 failed with a 500 when a task lacked a requested key; missing keys are left out.
     const out: JsonObject = {};
-    for (const f of q.fields) if (f in task) out[f] = task[f]!;
+    for (const f of q.fields) if (Object.hasOwn(task, f)) out[f] = task[f]!;
     return out;
   });
 }

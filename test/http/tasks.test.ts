@@ -113,6 +113,9 @@ describe('GET /api/tasks', () => {
     expect(res.body).toEqual([{ id: 0 }, { id: 1 }, { id: 2 }]);
     const two = await request(t.app).get('/api/tasks?fields=id,completed_at,nope&order=-id&page_size=4');
     expect(two.body).toEqual([{ id: 6 }, { id: 5, completed_at: '2026-11-28 08:29:58' }, { id: 4, completed_at: '2026-11-28 08:29:58' }, { id: 3 }]);
+    // Names every object inherits are not fields of a task.
+    const inherited = await request(t.app).get('/api/tasks?fields=id,constructor,toString,__proto__&page_size=1');
+    expect(inherited.text).toBe('[{"id":0}]');
     const all = await request(t.app).get('/api/tasks?fields=id,all&page_size=1');
     expect(all.body).toEqual([
       { id: 0, data: { text: 'task 0' }, completions: [done(0, T + 1, true)], predictions: [], completed_at: '2026-11-28 08:29:57', has_cancelled_completions: 1 },
