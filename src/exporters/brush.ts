@@ -4,15 +4,15 @@
 // where n counts that name within the completion. These read every completion, not the
 // selected one, and do not look at the config. Fixed on purpose: cancelled (skipped)
 // completions are left out (0.8 exported them too); "/" and "\" in names become "_" (0.8
-// made sub-folders of them); a mask that does not decode is left out with a log line
-// instead of failing the export.
-import { PNG } from 'pngjs';
+// made sub-folders of them); a mask that does not decode, or is larger than
+// MAX_MASK_PIXELS (rle.ts), is left out with a log line instead of failing the export.
 import type { JsonObject } from '../domain/types.ts';
 import { isCancelled, isJsonObject } from '../domain/types.ts';
-import type { ExportFormat } from './types.ts';
+import type { ExportFormat, FileContent } from './types.ts';
 import { needsSingleKey } from './configFacts.ts';
 import { decodeBrushMask } from './rle.ts';
 import { npyUint8 } from './npy.ts';
+import { greyPng } from './png.ts';
 
 export interface BrushMask {
   /** The file name without extension. */
@@ -65,14 +65,7 @@ export function* brushMasks(file: { id: number; completions: unknown[] }, log: (
   }
 }
 
-/** An 8-bit greyscale PNG of the mask. */
-export function maskPng(m: BrushMask): Buffer {
-  const png = new PNG({ width: m.width, height: m.height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
-  png.data = Buffer.from(m.pixels.buffer, m.pixels.byteOffset, m.pixels.byteLength);
-  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
-}
-
-function brushFormat(name: string, title: string, description: string, extension: string, encode: (m: BrushMask) => Buffer): ExportFormat {
+function brushFormat(name: string, title: string, description: string, extension: string, encode: (m: BrushMask) => FileContent): ExportFormat {
   return {
     name,
     title,
@@ -81,7 +74,11 @@ function brushFormat(name: string, title: string, description: string, extension
     async write(records, sink, ctx) {
       const log = (msg: string) => ctx.log?.warn(msg);
       for await (const file of records) {
-        for (const mask of brushMasks(file, log)) await sink.file(mask.name + extension, encode(mask));
+        for (const mask of brushMasks(file, log)) {
+          await sink.file(mask.name + extension, encode(mask));
+          // Decoding a mask is synchronous (up to MAX_MASK_PIXELS): let other requests in between two.
+          await new Promise((r) => setImmediate(r));
+        }
       }
     },
   };
@@ -100,5 +97,5 @@ export const brushToPngFormat = brushFormat(
   'Brush labels to PNG',
   'Export your brush labels as PNG images. Each label outputs as one image.',
   '.png',
-  maskPng,
+  (m) => greyPng(m.pixels, m.width, m.height),
 );

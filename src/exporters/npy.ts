@@ -18,7 +18,7 @@ export function npyHeader(height: number, width: number): Buffer {
   return Buffer.concat([MAGIC, len, Buffer.from(dict + ' '.repeat(pad) + '\n', 'latin1')]);
 }
 
-/** An H×W uint8 array as a .npy file. */
-export function npyUint8(mask: Uint8Array, height: number, width: number): Buffer {
-  return Buffer.concat([npyHeader(height, width), mask]);
+/** An H×W uint8 array as a .npy file: the header, then the array's own bytes (not copied). */
+export function npyUint8(mask: Uint8Array, height: number, width: number): Buffer[] {
+  return [npyHeader(height, width), Buffer.from(mask.buffer, mask.byteOffset, mask.byteLength)];
 }

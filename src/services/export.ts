@@ -63,12 +63,19 @@ export function chooseFormat(ctx: ProjectContext, name: unknown): ExportFormat {
 
 const CHUNK_BYTES = 64 * 1024;
 
-/** Many small strings (a record each) joined into buffers of about 64 KB. */
+/** Many small strings (a record each) joined into buffers of about 64 KB; a large buffer passes as it is, not copied. */
 async function* chunked(content: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let size = 0;
   for await (const c of content) {
     const b = typeof c === 'string' ? Buffer.from(c) : c;
+    if (b.length >= CHUNK_BYTES) {
+      if (size) yield Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+      yield b;
+      continue;
+    }
     parts.push(b);
     size += b.length;
     if (size >= CHUNK_BYTES) {

@@ -8,6 +8,7 @@ import type { TestApp } from '../helpers/app.ts';
 import { casesWithFormat, exportZip, goldenCase, goldenEntries, goldenFiles, openGoldenProject } from './golden.ts';
 import { decodeBrushMask, decodeRle, RleError } from '../../src/exporters/rle.ts';
 import { npyHeader } from '../../src/exporters/npy.ts';
+import { greyPng } from '../../src/exporters/png.ts';
 
 // Quirk §11: the reference exported the cancelled completion 1002 too; we leave it out.
 const CANCELLED = (name: string) => name.includes('-completion-1002-');
@@ -83,6 +84,20 @@ describe('RLE decoding', () => {
     const h = npyHeader(3, 4);
     expect(h).toHaveLength(128);
     expect(h.subarray(10).toString('latin1')).toBe("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 4), }" + ' '.repeat(128 - 10 - 59 - 1) + '\n');
+  });
+});
+
+describe('the PNG writer', () => {
+  it('writes a greyscale PNG that pngjs reads back pixel for pixel (rows in several batches and IDAT chunks)', async () => {
+    const [width, height] = [1000, 300];
+    const pixels = new Uint8Array(width * height);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919) % 251;
+    const parts: Buffer[] = [];
+    for await (const part of greyPng(pixels, width, height)) parts.push(part);
+    const png = PNG.sync.read(Buffer.concat(parts), { skipRescale: true });
+    expect([png.width, png.height, png.colorType, png.depth]).toEqual([width, height, 0, 8]);
+    // pngjs hands back RGBA: grey in R, G and B, alpha 255.
+    for (let i = 0; i < pixels.length; i++) if (png.data[i * 4] !== pixels[i]) expect(png.data[i * 4], `pixel ${i}`).toBe(pixels[i]);
   });
 });
 
