@@ -4,7 +4,8 @@
 // where n counts that name within the completion. These read every completion, not the
 // selected one, and do not look at the config. Fixed on purpose: cancelled (skipped)
 // completions are left out (0.8 exported them too); "/" and "\" in names become "_" (0.8
-// made sub-folders of them); a mask that does not decode, or is larger than
+// made sub-folders of them), and a name too long for a zip or a file system is cut
+// (names.ts); a mask that does not decode, or is larger than
 // MAX_MASK_PIXELS (rle.ts), is left out with a log line instead of failing the export.
 import type { JsonObject } from '../domain/types.ts';
 import { isCancelled, isJsonObject } from '../domain/types.ts';
@@ -13,6 +14,7 @@ import { needsSingleKey } from './configFacts.ts';
 import { decodeBrushMask } from './rle.ts';
 import { npyUint8 } from './npy.ts';
 import { greyPng } from './png.ts';
+import { capName } from './names.ts';
 
 export interface BrushMask {
   /** The file name without extension. */
@@ -46,7 +48,7 @@ export function* brushMasks(file: { id: number; completions: unknown[] }, log: (
       const region = safeName(`${String(item.from_name)}-${brushLabels(value).join('-')}`);
       const n = counters.get(region) ?? 0;
       counters.set(region, n + 1);
-      const name = maskName(file.id, c.id, region, n);
+      const name = capName(maskName(file.id, c.id, region, n));
       const { original_width: width, original_height: height } = item;
       if (typeof width !== 'number' || typeof height !== 'number') {
         log(`brush export: ${name} has no original_width/original_height; skipped`);

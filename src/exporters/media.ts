@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, resolve, sep } from 'node:path';
 import type { ExportContext, ExportSink, FileContent } from './types.ts';
+import { capName } from './names.ts';
 
 /** Reads len bytes at pos (fewer at the end of the file). */
 export type ByteReader = (pos: number, len: number) => Promise<Buffer>;
@@ -172,12 +173,12 @@ export class MediaFolder<Meta> {
     return { fileName: url };
   }
 
-  /** Adds the file under a name not used yet in the folder; returns its path in the export. */
+  /** Adds the file under a name not used yet in the folder (cut if too long, names.ts); returns its path in the export. */
   private async add(name: string, content: () => FileContent): Promise<string> {
-    let candidate = name;
+    let candidate = capName(name);
     for (let n = 1; this.taken.has(candidate); n++) {
       const stem = stemOf(name);
-      candidate = `${stem}-${n}${name.slice(stem.length)}`;
+      candidate = capName(`${stem}-${n}${name.slice(stem.length)}`);
     }
     this.taken.add(candidate);
     const path = `${this.folder}/${candidate}`;

@@ -9,6 +9,7 @@
 import type { ExportFormat } from './types.ts';
 import { needsSingleKey } from './configFacts.ts';
 import { baseName, stemOf } from './media.ts';
+import { capName } from './names.ts';
 import { rectPixels, type Rect } from './shapes.ts';
 import { imageFolder, imageSize, imageTask } from './imageTasks.ts';
 
@@ -77,16 +78,17 @@ export function vocXml(img: VocImage): string {
 }
 
 /**
- * File names per task: the image's own name while unique, then <name>-<task id>. Compared
- * without case, so the files also stay apart when unzipped on Windows or macOS.
+ * File names per task: the image's own name while unique, then <name>-<task id>, cut when
+ * too long (names.ts). Compared without case, so the files also stay apart when unzipped
+ * on Windows or macOS.
  */
 export class UniqueNames {
   private readonly used = new Set<string>();
 
   take(name: string, taskId: number): string {
     const safe = name && name !== '.' && name !== '..' ? name : `task-${taskId}`;
-    let candidate = safe;
-    for (let n = 0; this.used.has(candidate.toLowerCase()); n++) candidate = n === 0 ? `${safe}-${taskId}` : `${safe}-${taskId}-${n}`;
+    let candidate = capName(safe);
+    for (let n = 0; this.used.has(candidate.toLowerCase()); n++) candidate = capName(n === 0 ? `${safe}-${taskId}` : `${safe}-${taskId}-${n}`);
     this.used.add(candidate.toLowerCase());
     return candidate;
   }

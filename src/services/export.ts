@@ -10,6 +10,7 @@ import type { CompletionFile } from '../domain/types.ts';
 import { badRequest } from '../http/errors.ts';
 import { parseLabelConfig, type ParsedLabelConfig } from '../labelConfig/parse.ts';
 import { findFormat, supportedFormats } from '../exporters/registry.ts';
+import { capName } from '../exporters/names.ts';
 import type { ExportContext, ExportFormat, ExportRecords, ExportSink, FileContent } from '../exporters/types.ts';
 import type { ProjectContext } from './context.ts';
 
@@ -143,6 +144,21 @@ async function sendSingleFile(format: ExportFormat, records: ExportRecords, expo
   if (!sent) res.end();
 }
 
+/**
+ * The backstop for names.ts: the exporters cut the names they make to about 200 bytes, so
+ * this changes nothing unless one forgot. A part over 255 bytes would not unzip on most
+ * file systems, and an entry name over 65,535 bytes would break the whole zip.
+ */
+const MAX_NAME_PART_BYTES = 255;
+
+function entryName(name: string, exportCtx: ExportContext): string {
+  const parts = name.split('/');
+  if (parts.every((p) => Buffer.byteLength(p) <= MAX_NAME_PART_BYTES)) return name;
+  const cut = parts.map((p) => (Buffer.byteLength(p) <= MAX_NAME_PART_BYTES ? p : capName(p))).join('/');
+  exportCtx.log?.warn(`export: an entry name of ${Buffer.byteLength(name)} bytes was cut to ${cut}`);
+  return cut;
+}
+
 async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string): Promise<void> {
   const zip = new ZipArchive({ zlib: { level: 6 } });
   downloadHeaders(res, `${stamp}.zip`, 'application/zip');
@@ -161,8 +177,9 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
   zip.once('error', (err) => current?.destroy(err));
   const dirs = new Set<string>();
   const sink: ExportSink = {
-    async file(name, content) {
+    async file(given, content) {
       if (gone) throw gone;
+      const name = entryName(given, exportCtx);
       // Every folder gets its own entry, as in 0.8's zips (Annotations/, images/ ...).
       const parts = name.split('/');
       for (let i = 1; i < parts.length; i++) sink.dir(parts.slice(0, i).join('/'));
@@ -177,7 +194,8 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
       zip.append(stream, { name });
       await done;
     },
-    dir(name) {
+    dir(given) {
+      const name = entryName(given, exportCtx);
       const d = name.endsWith('/') ? name : name + '/';
       if (dirs.has(d)) return;
       dirs.add(d);

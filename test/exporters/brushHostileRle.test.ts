@@ -2,27 +2,15 @@
 // 65,536 values). Decoding must cost about the mask (W·H bytes), not the 4·W·H RGBA pixels
 // plus pngjs's copies, must refuse what it cannot cover or is too large before it
 // allocates, and must not stall the server while it works.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { decodeBrushMask, decodeRle, MAX_MASK_PIXELS, RleError } from '../../src/exporters/rle.ts';
 import { rleOf, uniformRle } from './rleWriter.ts';
+import { BRUSH_XML, brushResult, completed, projectWith } from './smallProject.ts';
 
-const BRUSH_XML = '<View><Image name="image" value="$image"/><BrushLabels name="tag" toName="image"><Label value="Car"/></BrushLabels></View>';
-
-function brushProject(width: number, height: number, rle: number[]): Promise<TestApp> {
-  return makeTestApp({}, async (dir) => {
-    await mkdir(join(dir, 'completions'), { recursive: true });
-    await writeFile(join(dir, 'config.json'), '{}');
-    await writeFile(join(dir, 'config.xml'), BRUSH_XML);
-    const region = { from_name: 'tag', to_name: 'image', type: 'brushlabels', original_width: width, original_height: height, value: { format: 'rle', rle, brushlabels: ['Car'] } };
-    const file = { id: 0, data: { image: '/data/upload/x.png' }, completions: [{ id: 1, created_at: 1, result: [region] }] };
-    await writeFile(join(dir, 'completions', '0.json'), JSON.stringify(file));
-    await writeFile(join(dir, 'tasks.json'), JSON.stringify({ 0: { id: 0, data: file.data } }));
-  });
-}
+const brushProject = (width: number, height: number, rle: number[]) =>
+  projectWith(BRUSH_XML, [{ id: 0, data: { image: '/data/upload/x.png' }, completions: completed(0, brushResult(rle, width, height)) }]);
 
 function exportBytes(t: TestApp, format: string) {
   return request(t.app)
