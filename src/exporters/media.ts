@@ -90,9 +90,10 @@ async function isFile(path: string): Promise<boolean> {
   );
 }
 
-/** GET url into memory, within the time and size limits; throws on any failure. */
-export async function fetchRemote(url: string, timeoutMs: number, maxBytes: number): Promise<Buffer> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+/** GET url into memory, within the time and size limits, until `stop` fires; throws on any failure. */
+export async function fetchRemote(url: string, timeoutMs: number, maxBytes: number, stop?: AbortSignal): Promise<Buffer> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const res = await fetch(url, { signal: stop ? AbortSignal.any([timeout, stop]) : timeout, redirect: 'follow' });
   if (!res.ok || !res.body) {
     await res.body?.cancel();
     throw new Error(`HTTP ${res.status}`);
@@ -113,14 +114,26 @@ export async function fetchRemote(url: string, timeoutMs: number, maxBytes: numb
 }
 
 /**
+ * Whether a failed fetch says the host is down or unreachable (timed out, refused, no such
+ * name: fetch's TypeError "fetch failed"), rather than that this one file is missing or
+ * too large.
+ */
+function hostDown(err: unknown): boolean {
+  return err instanceof TypeError || (err instanceof Error && err.name === 'TimeoutError');
+}
+
+/**
  * One folder of the export (images/, audio/) that task media are copied or fetched into;
  * each source is added once, later tasks pointing at it reuse it. What a format needs to
  * know of a file is read once by `inspect` and kept; the bytes of a fetched file are not
- * (they go into the export and are let go).
+ * (they go into the export and are let go). A host that is down is remembered for the rest
+ * of the export, so the next URLs on it do not each wait for the time limit again; and
+ * once the export's signal fires, nothing more is resolved.
  */
 export class MediaFolder<Meta> {
   private readonly resolved = new Map<string, ResolvedMedia<Meta>>();
   private readonly taken = new Set<string>();
+  private readonly hostsDown = new Set<string>();
 
   constructor(
     private readonly sink: ExportSink,
@@ -134,6 +147,7 @@ export class MediaFolder<Meta> {
   async resolve(url: string): Promise<ResolvedMedia<Meta>> {
     const hit = this.resolved.get(url);
     if (hit) return hit;
+    this.ctx.signal.throwIfAborted();
     const r = await this.resolveNew(url);
     this.resolved.set(url, r);
     return r;
@@ -160,17 +174,32 @@ export class MediaFolder<Meta> {
       // A file on the server's disk is referred to where it is, not copied (as 0.8 did).
       return (await isFile(local)) ? this.withMeta({ fileName: local }, fileReader(local)) : { fileName: url };
     }
-    if (isRemote(url)) {
-      try {
-        const bytes = await fetchRemote(url, this.ctx.fetchTimeoutMs, this.ctx.maxFetchBytes);
-        const exportPath = await this.add(this.remoteName(url), () => bytes);
-        return this.withMeta({ fileName: exportPath, exportPath }, bufferReader(bytes));
-      } catch (err) {
-        this.ctx.log?.warn(`export: unable to download ${url} (${(err as Error).message}); its URL is kept`);
-        return { fileName: url };
-      }
-    }
+    if (isRemote(url)) return this.fetchNew(url);
     return { fileName: url };
+  }
+
+  private async fetchNew(url: string): Promise<ResolvedMedia<Meta>> {
+    let host: string;
+    try {
+      host = new URL(url).host;
+    } catch {
+      this.ctx.log?.warn(`export: ${url} is not a valid URL; it is kept`);
+      return { fileName: url };
+    }
+    if (this.hostsDown.has(host)) return { fileName: url };
+    let bytes: Buffer;
+    try {
+      bytes = await fetchRemote(url, this.ctx.fetchTimeoutMs, this.ctx.maxFetchBytes, this.ctx.signal);
+    } catch (err) {
+      this.ctx.signal.throwIfAborted();
+      const down = hostDown(err);
+      if (down) this.hostsDown.add(host);
+      const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      this.ctx.log?.warn(`export: unable to download ${url} (${why}); its URL is kept${down ? `, and the other URLs on ${host} are not tried` : ''}`);
+      return { fileName: url };
+    }
+    const exportPath = await this.add(this.remoteName(url), () => bytes);
+    return this.withMeta({ fileName: exportPath, exportPath }, bufferReader(bytes));
   }
 
   /** Adds the file under a name not used yet in the folder (cut if too long, names.ts); returns its path in the export. */

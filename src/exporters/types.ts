@@ -37,6 +37,11 @@ export interface ExportContext {
   maxFetchBytes: number;
   /** The base URL imports put before /data/upload/... ('' when they are relative). */
   publicUrl: string;
+  /**
+   * Fires when the export is no longer wanted (the client went away): fetches in flight
+   * are cancelled with it, and nothing new should start once it has fired.
+   */
+  signal: AbortSignal;
   log?: Logger;
 }
 

@@ -36,15 +36,17 @@ const YIELD_EVERY = 500;
  * The completion files in ascending task id, as they are when the export starts: the
  * snapshot holds references only (the store replaces a file's object on every change, it
  * never edits one), so later writes do not show up halfway. Each pass over it yields to
- * the event loop every 500 records, so the server keeps answering during an export.
+ * the event loop every 500 records, so the server keeps answering during an export, and
+ * stops (throws the signal's reason) once the signal fires.
  */
-export function exportRecords(ctx: ProjectContext): ExportRecords {
+export function exportRecords(ctx: ProjectContext, signal?: AbortSignal): ExportRecords {
   const state = ctx.store.state;
   const snapshot: CompletionFile[] = [];
   for (const id of state.fileIds()) snapshot.push(state.files.get(id)!);
   return {
     async *[Symbol.asyncIterator]() {
       for (let i = 0; i < snapshot.length; i++) {
+        signal?.throwIfAborted();
         yield snapshot[i]!;
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r));
       }
@@ -95,8 +97,9 @@ function toReadable(content: FileContent): Readable {
   return Readable.from(chunked(content), { objectMode: false });
 }
 
-function exportContext(ctx: ProjectContext): ExportContext {
+function exportContext(ctx: ProjectContext, signal: AbortSignal): ExportContext {
   return {
+    signal,
     config: currentConfig(ctx),
     projectDir: ctx.store.folder,
     fetchTimeoutMs: ctx.settings.EXPORT_FETCH_TIMEOUT_MS,
@@ -119,8 +122,11 @@ function abandoned(res: Response): boolean {
   return res.destroyed && !res.writableFinished;
 }
 
-async function sendSingleFile(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string): Promise<void> {
+async function sendSingleFile(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string, abort: (reason: Error) => void): Promise<void> {
   const single = format.singleFile!;
+  res.once('close', () => {
+    if (!res.writableFinished) abort(new Error('the client closed the connection during the export'));
+  });
   // Named like 0.8's zip, with the file's own extension: 2026-11-28-09-30-00.json
   downloadHeaders(res, stamp + single.extension, `${single.contentType}; charset=utf-8`);
   let sent = false;
@@ -159,7 +165,7 @@ function entryName(name: string, exportCtx: ExportContext): string {
   return cut;
 }
 
-async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string): Promise<void> {
+async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string, abort: (reason: Error) => void): Promise<void> {
   const zip = new ZipArchive({ zlib: { level: 6 } });
   downloadHeaders(res, `${stamp}.zip`, 'application/zip');
   const piping = pipeline(zip, res);
@@ -172,6 +178,7 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
     if (res.writableFinished) return;
     gone = new Error('the client closed the connection during the export');
     current?.destroy(gone);
+    abort(gone);
   });
   // Should the archive itself fail, the entry it was reading must not wait forever.
   zip.once('error', (err) => current?.destroy(err));
@@ -215,9 +222,12 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
 
 /** Sends the export: the format's single file (unless asZip), else a zip named after the time. */
 export async function sendExport(ctx: ProjectContext, format: ExportFormat, res: Response, asZip: boolean): Promise<void> {
-  const exportCtx = exportContext(ctx);
-  const records = exportRecords(ctx);
+  // Fires when the client goes away: fetches in flight are cancelled, no record is read after.
+  const stop = new AbortController();
+  const abort = (reason: Error) => stop.abort(reason);
+  const exportCtx = exportContext(ctx, stop.signal);
+  const records = exportRecords(ctx, stop.signal);
   const stamp = exportStamp();
-  if (format.singleFile && !asZip) await sendSingleFile(format, records, exportCtx, res, stamp);
-  else await sendZip(format, records, exportCtx, res, stamp);
+  if (format.singleFile && !asZip) await sendSingleFile(format, records, exportCtx, res, stamp, abort);
+  else await sendZip(format, records, exportCtx, res, stamp, abort);
 }
