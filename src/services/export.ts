@@ -2,8 +2,8 @@
 // (archiver), straight to the response. Nothing is written to the project folder (0.8
 // kept every export zip under export/ and shared one folder between exports in the same
 // second), so a failed or abandoned export leaves nothing behind.
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
 import type { Response } from 'express';
 import type { CompletionFile } from '../domain/types.ts';
@@ -109,45 +109,48 @@ function exportContext(ctx: ProjectContext, signal: AbortSignal): ExportContext 
   };
 }
 
-function downloadHeaders(res: Response, name: string, contentType: string): void {
+interface Download {
+  name: string;
+  contentType: string;
+}
+
+function downloadHeaders(res: Response, d: Download): void {
   res.status(200);
-  res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Disposition', `attachment; filename=${name}`);
+  res.setHeader('Content-Type', d.contentType);
+  res.setHeader('Content-Disposition', `attachment; filename=${d.name}`);
   // The 0.8 export page names the download after this header.
-  res.setHeader('filename', name);
+  res.setHeader('filename', d.name);
 }
 
-/** Whether the client closed the connection before the whole download was sent. */
-function abandoned(res: Response): boolean {
-  return res.destroyed && !res.writableFinished;
-}
-
-async function sendSingleFile(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string, abort: (reason: Error) => void): Promise<void> {
-  const single = format.singleFile!;
-  res.once('close', () => {
-    if (!res.writableFinished) abort(new Error('the client closed the connection during the export'));
-  });
-  // Named like 0.8's zip, with the file's own extension: 2026-11-28-09-30-00.json
-  downloadHeaders(res, stamp + single.extension, `${single.contentType}; charset=utf-8`);
-  let sent = false;
-  try {
-    await format.write(
-      records,
-      {
-        async file(_name, content) {
-          if (sent) throw new Error(`${format.name} wrote more than one file`);
-          sent = true;
-          await pipeline(toReadable(content), res);
-        },
-        dir() {},
-      },
-      exportCtx,
-    );
-  } catch (err) {
-    if (abandoned(res)) return exportCtx.log?.info(`${format.name} export abandoned by the client`);
-    throw err;
+/**
+ * Copies source to the response, the download headers going out with its first byte, so
+ * an export that fails before then is still answered with an ordinary JSON error (and not
+ * as a zip download). Stops at once when `stop` fires. Does not end the response.
+ */
+async function pump(source: AsyncIterable<Buffer>, res: Response, download: Download, stop: AbortSignal): Promise<void> {
+  for await (const chunk of source) {
+    stop.throwIfAborted();
+    if (!res.headersSent) downloadHeaders(res, download);
+    if (!res.write(chunk)) await once(res, 'drain', { signal: stop });
   }
-  if (!sent) res.end();
+}
+
+async function sendSingleFile(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, download: Download): Promise<void> {
+  let sent = false;
+  await format.write(
+    records,
+    {
+      async file(_name, content) {
+        if (sent) throw new Error(`${format.name} wrote more than one file`);
+        sent = true;
+        await pump(toReadable(content), res, download, exportCtx.signal);
+      },
+      dir() {},
+    },
+    exportCtx,
+  );
+  if (!res.headersSent) downloadHeaders(res, download); // an empty file
+  res.end();
 }
 
 /**
@@ -165,27 +168,29 @@ function entryName(name: string, exportCtx: ExportContext): string {
   return cut;
 }
 
-async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, stamp: string, abort: (reason: Error) => void): Promise<void> {
+async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, download: Download): Promise<void> {
+  const stop = exportCtx.signal;
   const zip = new ZipArchive({ zlib: { level: 6 } });
-  downloadHeaders(res, `${stamp}.zip`, 'application/zip');
-  const piping = pipeline(zip, res);
-  piping.catch(() => {}); // awaited below; a client gone early must not be an unhandled rejection meanwhile
-  let gone: Error | undefined;
+  const sending = pump(zip, res, download, stop);
+  sending.catch(() => {}); // awaited below; a failure meanwhile must not be an unhandled rejection
   let current: Readable | undefined;
-  // A client that goes away stops the export: the entry being read is destroyed, which
-  // ends the exporter's generators, and nothing more is read.
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    gone = new Error('the client closed the connection during the export');
-    current?.destroy(gone);
-    abort(gone);
-  });
+  // When the export stops (client gone, exporter failed), the entry being read is
+  // destroyed, which ends the exporter's generators, nothing more is read, and the zip is
+  // dropped (pump sends nothing after the signal).
+  stop.addEventListener(
+    'abort',
+    () => {
+      current?.destroy(stop.reason as Error);
+      zip.abort();
+    },
+    { once: true },
+  );
   // Should the archive itself fail, the entry it was reading must not wait forever.
   zip.once('error', (err) => current?.destroy(err));
   const dirs = new Set<string>();
   const sink: ExportSink = {
     async file(given, content) {
-      if (gone) throw gone;
+      stop.throwIfAborted();
       const name = entryName(given, exportCtx);
       // Every folder gets its own entry, as in 0.8's zips (Annotations/, images/ ...).
       const parts = name.split('/');
@@ -196,7 +201,7 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
       const done = new Promise<void>((resolve, reject) => {
         stream.once('end', resolve);
         stream.once('error', reject);
-        stream.once('close', () => (stream.readableEnded ? resolve() : reject(gone ?? new Error(`export entry ${name} was cut short`))));
+        stream.once('close', () => (stream.readableEnded ? resolve() : reject(stop.aborted ? stop.reason : new Error(`export entry ${name} was cut short`))));
       });
       zip.append(stream, { name });
       await done;
@@ -209,25 +214,46 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
       zip.append(Buffer.alloc(0), { name: d });
     },
   };
-  try {
-    await format.write(records, sink, exportCtx);
-    await zip.finalize();
-    await piping;
-  } catch (err) {
-    zip.abort();
-    if (gone || abandoned(res)) return exportCtx.log?.info(`${format.name} export abandoned by the client`);
-    throw err;
-  }
+  await format.write(records, sink, exportCtx);
+  await zip.finalize();
+  await sending;
+  res.end();
 }
 
-/** Sends the export: the format's single file (unless asZip), else a zip named after the time. */
+/**
+ * Sends the export: the format's single file (unless asZip), else a zip named after the
+ * time. A failure before the first byte reaches the error handler (a JSON 500); after it,
+ * the download can only be cut short, which the error handler does. A client that goes
+ * away stops the export quietly (logged at info).
+ */
 export async function sendExport(ctx: ProjectContext, format: ExportFormat, res: Response, asZip: boolean): Promise<void> {
-  // Fires when the client goes away: fetches in flight are cancelled, no record is read after.
+  const stamp = exportStamp();
+  const single = format.singleFile && !asZip ? format.singleFile : undefined;
+  // Named like 0.8's zip; a single file keeps its own extension: 2026-11-28-09-30-00.json
+  const download: Download = single ? { name: stamp + single.extension, contentType: `${single.contentType}; charset=utf-8` } : { name: `${stamp}.zip`, contentType: 'application/zip' };
+  // HEAD asks for the headers only: no need to run the export for them.
+  if (res.req.method === 'HEAD') {
+    downloadHeaders(res, download);
+    res.end();
+    return;
+  }
+  // Fires when the export is to stop: the client went away, or the exporter failed. Fetches
+  // in flight are cancelled, no more records are read, nothing more is sent.
   const stop = new AbortController();
-  const abort = (reason: Error) => stop.abort(reason);
+  let gone: Error | undefined;
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    gone = new Error('the client closed the connection during the export');
+    stop.abort(gone);
+  });
   const exportCtx = exportContext(ctx, stop.signal);
   const records = exportRecords(ctx, stop.signal);
-  const stamp = exportStamp();
-  if (format.singleFile && !asZip) await sendSingleFile(format, records, exportCtx, res, stamp, abort);
-  else await sendZip(format, records, exportCtx, res, stamp, abort);
+  try {
+    if (single) await sendSingleFile(format, records, exportCtx, res, download);
+    else await sendZip(format, records, exportCtx, res, download);
+  } catch (err) {
+    if (gone) return exportCtx.log?.info(`${format.name} export abandoned by the client`);
+    stop.abort(err);
+    throw err;
+  }
 }
