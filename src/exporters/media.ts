@@ -132,7 +132,12 @@ function hostDown(err: unknown): boolean {
  */
 export class MediaFolder<Meta> {
   private readonly resolved = new Map<string, ResolvedMedia<Meta>>();
-  private readonly taken = new Set<string>();
+  /**
+   * The stems of the files in the folder, lower-cased. No two files share one: not a.png
+   * and A.png (one file on Windows and macOS), nor a.png and a.jpg (YOLO pairs
+   * labels/a.txt with the image by its stem).
+   */
+  private readonly takenStems = new Set<string>();
   private readonly hostsDown = new Set<string>();
 
   constructor(
@@ -202,14 +207,12 @@ export class MediaFolder<Meta> {
     return this.withMeta({ fileName: exportPath, exportPath }, bufferReader(bytes));
   }
 
-  /** Adds the file under a name not used yet in the folder (cut if too long, names.ts); returns its path in the export. */
+  /** Adds the file under a stem not used yet in the folder (cut if too long, names.ts); returns its path in the export. */
   private async add(name: string, content: () => FileContent): Promise<string> {
+    const stem = stemOf(name);
     let candidate = capName(name);
-    for (let n = 1; this.taken.has(candidate); n++) {
-      const stem = stemOf(name);
-      candidate = capName(`${stem}-${n}${name.slice(stem.length)}`);
-    }
-    this.taken.add(candidate);
+    for (let n = 1; this.takenStems.has(stemOf(candidate).toLowerCase()); n++) candidate = capName(`${stem}-${n}${name.slice(stem.length)}`);
+    this.takenStems.add(stemOf(candidate).toLowerCase());
     const path = `${this.folder}/${candidate}`;
     await this.sink.file(path, content());
     return path;

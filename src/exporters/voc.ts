@@ -92,6 +92,11 @@ export class UniqueNames {
     this.used.add(candidate.toLowerCase());
     return candidate;
   }
+
+  /** Marks a name as taken without a task (YOLO: the stems of the images, which name their own label files). */
+  reserve(name: string): void {
+    this.used.add(name.toLowerCase());
+  }
 }
 
 export const vocFormat: ExportFormat = {
