@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import multer from 'multer';
 import { isJsonObject } from '../domain/types.ts';
 import { badRequest } from './errors.ts';
+import { MAX_CONFIG_BYTES } from '../labelConfig/parse.ts';
 
 /**
  * Deepest nesting of arrays and objects a JSON body may have. Real tasks and completions
@@ -42,12 +43,22 @@ export function textBody(limit: number) {
 }
 
 /**
+ * What a multipart form of the config routes may hold: a few fields (label_config and
+ * the like), none larger than twice the largest label config. A field just over
+ * MAX_CONFIG_BYTES still reaches the config parser, whose "too large" message names the
+ * limit; without these caps the form could hold unlimited fields of MAX_BODY_SIZE each
+ * in memory.
+ */
+export const MULTIPART_FIELD_LIMITS = { fields: 20, fieldSize: 2 * MAX_CONFIG_BYTES };
+
+/**
  * Form fields of a multipart body without files. A body busboy cannot read (no boundary,
  * cut short) is the client's fault: 400, not the 500 its plain Error would become.
  * multer's own limit errors carry a code the error handler maps.
  */
 export function multipartFields(limit: number) {
-  const m = multer({ limits: { fieldSize: limit, files: 0 } }).none();
+  const { fields, fieldSize } = MULTIPART_FIELD_LIMITS;
+  const m = multer({ limits: { fields, fieldSize: Math.min(limit, fieldSize), files: 0 } }).none();
   return (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('multipart/form-data')) return next();
     m(req, res, (err?: unknown) => {

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { parse, type Info } from 'csv-parse';
 import type { JsonObject } from '../domain/types.ts';
 import { InputProblem } from './errors.ts';
+import { setOwn } from './ownKeys.ts';
 import type { TaskCollector } from './types.ts';
 import { utf8Guard } from './utf8.ts';
 
@@ -18,13 +19,23 @@ const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const BOOLEAN = /^(true|false)$/i;
 
-/** Header cells → keys: empty cells become "Unnamed: {i}", repeats "x.1", "x.2" (as pandas). */
+/**
+ * Header cells → keys: empty cells become "Unnamed: {i}", repeats "x.1", "x.2" (as pandas).
+ * Each name remembers the next suffix to try, so a header of n equal names is linear
+ * (counting up from 1 for every repeat was quadratic).
+ */
 export function headerKeys(cells: string[]): string[] {
   const used = new Set<string>();
+  const nextSuffix = new Map<string, number>();
   return cells.map((cell, i) => {
     const base = cell === '' ? `Unnamed: ${i}` : cell;
     let key = base;
-    for (let n = 1; used.has(key); n++) key = `${base}.${n}`;
+    if (used.has(key)) {
+      let n = nextSuffix.get(base) ?? 1;
+      while (used.has(`${base}.${n}`)) n++;
+      key = `${base}.${n}`;
+      nextSuffix.set(base, n + 1);
+    }
     used.add(key);
     return key;
   });
@@ -87,13 +98,14 @@ export async function collectDelimited(path: string, options: DelimitedOptions, 
         collector.add(null);
         return done();
       }
+      // A "__proto__" column is data like any other (setOwn).
       const row: JsonObject = {};
       for (let i = 0; i < keys.length; i++) {
         const raw = record[i] ?? '';
         if (NA_TOKENS.has(raw)) {
-          row[keys[i]!] = '';
+          setOwn(row, keys[i]!, '');
         } else {
-          row[keys[i]!] = raw;
+          setOwn(row, keys[i]!, raw);
           columns[i]!.see(raw);
         }
       }
@@ -121,5 +133,5 @@ export async function collectDelimited(path: string, options: DelimitedOptions, 
   // Types are known only after the last row: convert the kept rows in place.
   const convert = keys.map((key, i) => [key, columns[i]!.converter()] as const).filter(([, c]) => c !== undefined);
   if (convert.length === 0) return;
-  for (const row of rows) for (const [key, c] of convert) row[key] = c!(row[key] as string);
+  for (const row of rows) for (const [key, c] of convert) setOwn(row, key, c!(row[key] as string));
 }

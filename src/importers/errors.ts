@@ -16,7 +16,24 @@ export class ImportFailure extends Error {
  * A reason a file cannot be read; the dispatcher wraps it as "Failed to parse input file
  * {name}: {reason}". Parsers' own errors (csv-parse, stream-json, yauzl) are wrapped alike.
  */
-export class InputProblem extends Error {}
+export class InputProblem extends Error {
+  constructor(
+    message: string,
+    /** 413 when the file is over a limit. */
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Files parsed in one piece (JSON objects, HTML) are read into memory whole: refused
+ * before reading when larger than the upload limit, which an archive member or a
+ * download could otherwise exceed (ARCHIVE_LIMITS alone allowed 2 GiB).
+ */
+export function assertReadableWhole(file: { size: number }, maxBytes: number): void {
+  if (file.size > maxBytes) throw new InputProblem(`the file is ${file.size} bytes; files read whole may be at most ${maxBytes} bytes`, 413);
+}
 
 /** "Failed to parse input file {name}: {reason}", the wrapper 0.8 put around per-file failures. */
 export function fileFailure(name: string, reason: string, status = 400): ImportFailure {

@@ -8,7 +8,7 @@ import { collectHtml } from './html.ts';
 import { collectJson } from './json.ts';
 import { extensionOf } from './names.ts';
 import { collectLines } from './txt.ts';
-import { ARCHIVE_LIMITS, collectArchive } from './zip.ts';
+import { archiveBudget, collectArchive } from './zip.ts';
 import { TaskCollector, type CollectContext, type InputFile } from './types.ts';
 
 export interface InputKind {
@@ -56,8 +56,8 @@ export const INPUT_KINDS: readonly InputKind[] = [
     collect: (file, ctx) => collectDelimited(file.path, { delimiter: '\t', name: file.name }, ctx.collector),
   },
   { name: 'txt', extensions: ['.txt'], counted: true, collect: (file, ctx) => collectLines(file.path, ctx.collector) },
-  { name: 'json', extensions: ['.json'], counted: true, collect: (file, ctx) => collectJson(file.path, file.name, ctx.collector) },
-  { name: 'html', extensions: ['.html', '.htm', '.xml'], oneDataKey: true, counted: true, collect: (file, ctx) => collectHtml(file.path, ctx.collector) },
+  { name: 'json', extensions: ['.json'], counted: true, collect: collectJson },
+  { name: 'html', extensions: ['.html', '.htm', '.xml'], oneDataKey: true, counted: true, collect: collectHtml },
   { name: 'hosted', oneDataKey: true, counted: true, collect: collectHosted },
 ];
 
@@ -75,7 +75,7 @@ export async function collectFile(file: InputFile, ctx: CollectContext): Promise
     await kind.collect(file, ctx);
   } catch (err) {
     if (err instanceof ImportFailure || isSystemError(err)) throw err;
-    throw fileFailure(file.name, (err as Error).message);
+    throw fileFailure(file.name, (err as Error).message, err instanceof InputProblem ? err.status : 400);
   }
 }
 
@@ -84,6 +84,8 @@ export interface CollectOptions {
   tempDir: string;
   publicUrl: string;
   maxTasks: number;
+  /** The upload limit (MAX_UPLOAD_SIZE). */
+  maxBytes: number;
 }
 
 /** The items of several files, in order; hosted files wait in the collector's uploads. */
@@ -93,7 +95,8 @@ export async function collectFiles(files: readonly InputFile[], options: Collect
     collector: new TaskCollector(options.maxTasks),
     tempDir: options.tempDir,
     publicUrl: options.publicUrl,
-    archive: { members: ARCHIVE_LIMITS.members, bytes: ARCHIVE_LIMITS.bytes },
+    maxBytes: options.maxBytes,
+    archive: archiveBudget(options.maxBytes),
     depth: 0,
   };
   for (const file of files) await collectFile(file, ctx);

@@ -1,6 +1,7 @@
 // Multipart uploads, read with multer into the import's temporary folder: files are
-// streamed to disk as they arrive (never held in memory), and the request's total file
-// bytes are capped across all parts (multer's own limit is per file).
+// streamed to disk as they arrive (never held in memory), and the request's bytes are
+// capped across all parts, files and text fields alike (multer's own limits are per
+// part: 1,000 fields of 1 MB each were held in memory and never counted).
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,8 +15,26 @@ import type { InputFile } from './types.ts';
 
 export interface MultipartOptions {
   tempDir: string;
-  /** Total bytes of all file parts. */
+  /** Total bytes of all parts: file contents, field names and values. */
   maxBytes: number;
+}
+
+/** The running total of one request's part bytes, shared by files and fields. */
+class ByteCount {
+  total = 0;
+  constructor(readonly max: number) {}
+
+  /** Adds n bytes; the error to fail with once over the limit. */
+  add(n: number): ImportFailure | null {
+    this.total += n;
+    return this.total > this.max ? tooManyBytes(this.max, this.total, false) : null;
+  }
+}
+
+/** Minimal view of busboy, which multer hands to its streamHandler option. */
+interface FormParser extends NodeJS.WritableStream {
+  on(event: 'field', listener: (name: string, value: string) => void): this;
+  destroy(err?: Error): void;
 }
 
 export interface MultipartBody {
@@ -23,9 +42,8 @@ export interface MultipartBody {
   fields: Record<string, unknown>;
 }
 
-/** A multer storage engine writing each part to tempDir and counting bytes over all parts. */
-function cappedDiskStorage(options: MultipartOptions): multer.StorageEngine {
-  let total = 0;
+/** A multer storage engine writing each part to tempDir and counting its bytes. */
+function cappedDiskStorage(options: MultipartOptions, bytes: ByteCount): multer.StorageEngine {
   let parts = 0;
   return {
     _handleFile(_req, file, cb) {
@@ -34,8 +52,7 @@ function cappedDiskStorage(options: MultipartOptions): multer.StorageEngine {
       const count = new Transform({
         transform(chunk: Buffer, _enc, done) {
           size += chunk.length;
-          total += chunk.length;
-          done(total > options.maxBytes ? tooManyBytes(options.maxBytes, total, false) : null, chunk);
+          done(bytes.add(chunk.length), chunk);
         },
       });
       pipeline(file.stream, count, createWriteStream(path), (err) => {
@@ -64,13 +81,23 @@ function multipartFailure(err: unknown): unknown {
 
 /** Reads every part of a multipart request, files in request order. */
 export async function receiveMultipart(req: Request, res: Response, options: MultipartOptions): Promise<MultipartBody> {
-  const upload = multer({
-    storage: cappedDiskStorage(options),
+  const bytes = new ByteCount(options.maxBytes);
+  const settings: multer.Options & { streamHandler: (req: Request, parser: FormParser) => void } = {
+    storage: cappedDiskStorage(options, bytes),
     // Browsers send UTF-8 file names; busboy would read them as latin1.
     defParamCharset: 'utf8',
-    // No fileSize: the storage engine caps the total of all files, which covers each one.
+    // No fileSize: the byte count caps the total of all parts, which covers each one.
     limits: { fieldSize: 1024 * 1024, fields: 1000, files: 100_000 },
-  }).any();
+    // Each text field, once read (at most fieldSize), counts toward the same total.
+    streamHandler(req, parser) {
+      parser.on('field', (name, value) => {
+        const over = bytes.add(Buffer.byteLength(name) + Buffer.byteLength(value));
+        if (over) parser.destroy(over);
+      });
+      req.pipe(parser);
+    },
+  };
+  const upload = multer(settings).any();
   await new Promise<void>((resolve, reject) => upload(req, res, (err?: unknown) => (err ? reject(multipartFailure(err)) : resolve())));
   const files = (req.files as Express.Multer.File[] | undefined) ?? [];
   return {

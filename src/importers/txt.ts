@@ -8,28 +8,39 @@ import type { TaskCollector } from './types.ts';
 import { UNDEFINED_KEY } from './types.ts';
 import { utf8Guard } from './utf8.ts';
 
-/** Splits text arriving in chunks into lines; a "\r" at a chunk's end waits for a "\n". */
+/**
+ * Splits text arriving in chunks into lines. Only each new chunk is searched for line
+ * ends; the unfinished line is kept as a list of pieces and joined once, when its end
+ * arrives (prepending it to every chunk made a file of one long line quadratic). A "\r"
+ * ends a line at once; a "\n" starting the next chunk is then the rest of that "\r\n".
+ */
 export class LineSplitter {
-  private rest = '';
+  private pieces: string[] = [];
+  private afterCR = false;
 
   constructor(private readonly onLine: (line: string) => void) {}
 
   push(chunk: string): void {
-    const text = this.rest + chunk;
-    const eol = /\r\n|\r|\n/g;
+    if (chunk === '') return;
     let start = 0;
-    for (let m = eol.exec(text); m; m = eol.exec(text)) {
-      if (m[0] === '\r' && m.index === text.length - 1) break; // maybe the first half of \r\n
-      this.onLine(text.slice(start, m.index));
+    if (this.afterCR && chunk.startsWith('\n')) start = 1;
+    this.afterCR = false;
+    const eol = /\r\n|\r|\n/g;
+    eol.lastIndex = start;
+    for (let m = eol.exec(chunk); m; m = eol.exec(chunk)) {
+      this.pieces.push(chunk.slice(start, m.index));
+      this.onLine(this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join(''));
+      this.pieces = [];
       start = m.index + m[0].length;
+      if (m[0] === '\r' && start === chunk.length) this.afterCR = true;
     }
-    this.rest = text.slice(start);
+    if (start < chunk.length) this.pieces.push(chunk.slice(start));
   }
 
   end(): void {
-    const text = this.rest.endsWith('\r') ? this.rest.slice(0, -1) : this.rest;
-    if (this.rest !== '') this.onLine(text);
-    this.rest = '';
+    if (this.pieces.length) this.onLine(this.pieces.join(''));
+    this.pieces = [];
+    this.afterCR = false;
   }
 }
 

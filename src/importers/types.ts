@@ -58,8 +58,12 @@ export class TaskCollector {
 
 /** Caps on what archives may expand to (zip bombs): shared by nested archives. */
 export interface ArchiveBudget {
+  /** What is left. */
   members: number;
   bytes: number;
+  /** The caps themselves, for messages. */
+  readonly maxMembers: number;
+  readonly maxBytes: number;
 }
 
 export interface CollectContext {
@@ -70,6 +74,8 @@ export interface CollectContext {
   tempDir: string;
   /** Prefix of /data/upload/... URLs ('' = relative). */
   publicUrl: string;
+  /** The upload limit (MAX_UPLOAD_SIZE): also caps what archives expand to and what is read whole. */
+  maxBytes: number;
   /** What is left of the archive caps. */
   archive: ArchiveBudget;
   /** How many archives deep the current file is. */

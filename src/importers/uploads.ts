@@ -1,5 +1,6 @@
-// upload/: writing imported files there after validation, and finding a requested file
-// there without ever leaving it (api.md §5.22: 0.8 served upload/../config.json).
+// upload/: writing imported files there after validation (and removing them again if
+// the import then fails), and finding a requested file there without ever leaving it
+// (api.md §5.22: 0.8 served upload/../config.json).
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -24,11 +25,14 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Moves one temporary file to upload/<name>: synced, then renamed into place (copied first across devices). */
-async function place(dir: string, upload: PendingUpload): Promise<void> {
+/**
+ * Moves one temporary file to upload/<name>: synced, then renamed into place (copied
+ * first across devices). Returns false when the file was there already.
+ */
+async function place(dir: string, upload: PendingUpload): Promise<boolean> {
   const target = join(dir, upload.storedName);
   // The name is the content's hash: an existing file with it has these bytes already.
-  if (await exists(target)) return;
+  if (await exists(target)) return false;
   await fsyncFile(upload.tempPath);
   try {
     await rename(upload.tempPath, target);
@@ -43,18 +47,87 @@ async function place(dir: string, upload: PendingUpload): Promise<void> {
       await rm(tmp, { force: true });
     }
   }
+  return true;
 }
 
-/** Writes the files of a validated import; durable before the tasks that point at them are. */
-export async function writeUploads(dir: string, uploads: Iterable<PendingUpload>): Promise<void> {
+/**
+ * Writes the files of a validated import, durable before the tasks that point at them
+ * are; returns the names it added (not those that were there already). Each file is
+ * recorded as soon as it is placed, so a failure half-way still reports what it wrote.
+ */
+async function writeUploads(dir: string, uploads: readonly PendingUpload[], added: string[]): Promise<void> {
   const queue = [...uploads];
   if (queue.length === 0) return;
   await mkdir(dir, { recursive: true });
+  let failure: { err: unknown } | undefined;
   const worker = async () => {
-    for (let u = queue.shift(); u; u = queue.shift()) await place(dir, u);
+    for (let u = queue.shift(); u && !failure; u = queue.shift()) {
+      try {
+        if (await place(dir, u)) added.push(u.storedName);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
   };
+  // Every worker finishes before a failure is reported: `added` is then complete.
   await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, queue.length) }, worker));
+  if (failure) throw failure.err;
   await fsyncDir(dir);
+}
+
+async function removeUploads(dir: string, names: readonly string[]): Promise<void> {
+  await Promise.all(names.map((name) => rm(join(dir, name), { force: true })));
+  await fsyncDir(dir).catch(() => {});
+}
+
+/** The imports writing to each upload folder, chained: one at a time per folder. */
+const folderQueues = new Map<string, Promise<void>>();
+
+async function oneAtATime<T>(dir: string, run: () => Promise<T>): Promise<T> {
+  const key = resolve(dir);
+  const before = folderQueues.get(key) ?? Promise.resolve();
+  let finish!: () => void;
+  const mine = before.then(() => new Promise<void>((r) => (finish = r)));
+  folderQueues.set(key, mine);
+  await before;
+  try {
+    return await run();
+  } finally {
+    finish();
+    if (folderQueues.get(key) === mine) folderQueues.delete(key);
+  }
+}
+
+/**
+ * Writes an import's files to upload/, then calls `commit` (which stores the tasks that
+ * point at them); if commit fails, the files this import added are removed again, so a
+ * failed import leaves nothing behind (0.8 Quirk Q-I9). `commit` is called in the same
+ * synchronous run as the last write's completion: whatever it checks before its own
+ * first await (the current config) cannot change before the store takes the tasks.
+ *
+ * Imports with files go one at a time per folder, from the first write to the end of
+ * their commit: otherwise an import could find a file another import had just added,
+ * rely on it, and lose it when that other import failed and removed it.
+ */
+export async function withUploads<T>(dir: string, uploads: readonly PendingUpload[], commit: () => Promise<T>): Promise<T> {
+  if (uploads.length === 0) return commit();
+  return oneAtATime(dir, async () => {
+    const added: string[] = [];
+    let result: Promise<T>;
+    try {
+      await writeUploads(dir, uploads, added);
+      result = commit();
+    } catch (err) {
+      await removeUploads(dir, added);
+      throw err;
+    }
+    try {
+      return await result;
+    } catch (err) {
+      await removeUploads(dir, added);
+      throw err;
+    }
+  });
 }
 
 /**

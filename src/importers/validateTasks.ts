@@ -1,6 +1,8 @@
 // Checks imported items against the config's data keys (spec config-and-import §2.3,
 // api.md §4.7) and turns them into tasks. All items are checked; errors come back as
 // 0.8's list of strings, "Error at item {i}: {message} :: {item}", at most 100.
+// A key counts as present only as the item's own (Object.hasOwn): with `in`, keys every
+// object inherits ("constructor", "toString") passed for data the task does not have.
 import type { JsonObject, NewTask } from '../domain/types.ts';
 import { isJsonObject } from '../domain/types.ts';
 // The JSON types each tag's $value accepts live in the tag catalogue, one place for the rule.
@@ -12,21 +14,22 @@ const UNDEFINED_KEY = '$undefined$';
 /** Moves a "$undefined$" value (TXT lines, hosted files) to the first data key. */
 export function placeUndefinedKey(data: JsonObject, dataTypes: Record<string, string>): JsonObject {
   const first = Object.keys(dataTypes)[0];
-  if (first === undefined || !(UNDEFINED_KEY in data)) return data;
+  if (first === undefined || !Object.hasOwn(data, UNDEFINED_KEY)) return data;
   const { [UNDEFINED_KEY]: value, ...rest } = data;
+  // Spread and computed keys define own properties: a "__proto__" key stays data.
   return { ...rest, [first]: value! };
 }
 
 /** The first problem of one task's data, or undefined. */
 export function checkTaskData(data: JsonObject, dataTypes: Record<string, string>): string | undefined {
   for (const [key, tag] of Object.entries(dataTypes)) {
-    if (!(key in data)) return `"${key}" key is expected in task data`;
+    if (!Object.hasOwn(data, key)) return `"${key}" key is expected in task data`;
     const value = data[key];
     const type = jsonTypeOf(value);
     const allowed = allowedTypes(tag);
     const ok = type !== 'null' && allowed.includes(type);
     if (!ok) return `data["${key}"]=${JSON.stringify(value)} is of type "${type}", but types "${allowed.join(', ')}" are expected`;
-    if (tag === 'List' && !(value as unknown[]).every((x) => isJsonObject(x) && 'text' in x)) return 'Each item from List must have key text';
+    if (tag === 'List' && !(value as unknown[]).every((x) => isJsonObject(x) && Object.hasOwn(x, 'text'))) return 'Each item from List must have key text';
   }
   return undefined;
 }
@@ -36,7 +39,7 @@ function checkAnnotations(list: unknown, kind: 'completions' | 'predictions'): s
   const singular = kind === 'completions' ? 'Completion' : 'Prediction';
   if (!Array.isArray(list)) return `Task[${kind}] must be a list`;
   for (const a of list) {
-    if (!isJsonObject(a) || !('result' in a)) return `${singular} must have "result" fields`;
+    if (!isJsonObject(a) || !Object.hasOwn(a, 'result')) return `${singular} must have "result" fields`;
     if (!Array.isArray(a.result)) return `"result" field in ${singular.toLowerCase()} must be list`;
   }
   return undefined;
@@ -44,7 +47,7 @@ function checkAnnotations(list: unknown, kind: 'completions' | 'predictions'): s
 
 function checkItem(item: unknown, dataTypes: Record<string, string>): { task?: NewTask; error?: string } {
   if (!isJsonObject(item)) return { error: 'Task root must be dict with "data", "meta", "completions", "predictions" fields' };
-  if ('data' in item) {
+  if (Object.hasOwn(item, 'data')) {
     if (!isJsonObject(item.data)) return { error: 'Task[data] must be an object' };
     const data = placeUndefinedKey(item.data, dataTypes);
     const problem = checkTaskData(data, dataTypes);

@@ -2,7 +2,8 @@
 // as an uploaded file, named "<archive>/<path inside>" so its extension decides its kind.
 // Directories, dot-files and __MACOSX metadata are skipped (0.8 crashed on directory
 // entries and fed the metadata in as data). Against zip bombs the members and their
-// total size are capped, and yauzl checks every member's real size against its header.
+// total size are capped (at the upload limit), and yauzl checks every member's real size
+// against its header, so the header's size can be trusted before extracting.
 // Member names never become paths: members are extracted under generated names.
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
@@ -10,15 +11,28 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { fileFailure, InputProblem } from './errors.ts';
-import type { CollectContext, InputFile } from './types.ts';
+import type { ArchiveBudget, CollectContext, InputFile } from './types.ts';
 
-/** Caps for one import, over all its archives (nested ones included). */
+/**
+ * Caps for one import, over all its archives (nested ones included). The expanded bytes
+ * are further capped at the upload limit (see archiveBudget).
+ */
 export const ARCHIVE_LIMITS = {
   members: 100_000,
   bytes: 2 * 1024 ** 3,
   /** An archive inside an archive inside an archive is the deepest we open. */
   depth: 3,
 };
+
+/**
+ * The caps of one import. Archives expand to at most the upload limit: the same bytes
+ * sent unpacked would have been refused, and packing them must not get round that (a
+ * 20 KB zip could otherwise become 2 GiB of tasks under a 100 KB limit).
+ */
+export function archiveBudget(maxUploadBytes: number): ArchiveBudget {
+  const maxBytes = Math.min(ARCHIVE_LIMITS.bytes, maxUploadBytes);
+  return { members: ARCHIVE_LIMITS.members, bytes: maxBytes, maxMembers: ARCHIVE_LIMITS.members, maxBytes };
+}
 
 let extracted = 0;
 
@@ -51,9 +65,9 @@ export async function collectArchive(
     for await (const entry of zip.eachEntry()) {
       if (isSkippedMember(entry.fileName)) continue;
       const name = `${file.name}/${entry.fileName}`;
-      if (--ctx.archive.members < 0) throw fileFailure(file.name, `archives may hold at most ${ARCHIVE_LIMITS.members} files`, 413);
+      if (--ctx.archive.members < 0) throw fileFailure(file.name, `archives may hold at most ${ctx.archive.maxMembers} files`, 413);
       ctx.archive.bytes -= entry.uncompressedSize;
-      if (ctx.archive.bytes < 0) throw fileFailure(file.name, `archives may expand to at most ${ARCHIVE_LIMITS.bytes} bytes`, 413);
+      if (ctx.archive.bytes < 0) throw fileFailure(file.name, `archives may expand to at most ${ctx.archive.maxBytes} bytes`, 413);
       if (entry.isEncrypted()) throw new InputProblem(`${entry.fileName} is encrypted`);
       if (!entry.canDecodeFileData()) throw new InputProblem(`${entry.fileName} uses an unsupported compression method`);
       const path = join(ctx.tempDir, `member-${++extracted}`);

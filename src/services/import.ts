@@ -1,8 +1,9 @@
 // Import: the raw items of a request (a JSON body, or what the importers collect from
 // files, archives and URLs) are checked together against the config; only if every item
 // passes are hosted files written to upload/ and the tasks stored, with consecutive ids,
-// as one journal record (all-or-nothing). Imported completions go to completions files
-// only (0.8 also left a copy inside tasks.json, which resurfaced later).
+// as one journal record (all-or-nothing: a failure after the files were written removes
+// them again). Imported completions go to completions files only (0.8 also left a copy
+// inside tasks.json, which resurfaced later).
 import type { CompletionFile, JsonObject, NewTask, Task } from '../domain/types.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseLabelConfig } from '../labelConfig/parse.ts';
@@ -11,7 +12,8 @@ import { ImportFailure, NO_TASKS, tooManyTasks } from '../importers/errors.ts';
 import { collectFiles } from '../importers/kinds.ts';
 import { downloadUrl } from '../importers/url.ts';
 import { dropDuplicates } from '../importers/dedupe.ts';
-import { writeUploads } from '../importers/uploads.ts';
+import { withUploads } from '../importers/uploads.ts';
+import { MAX_IMPORT_CHARS, recordChars, tooLargeToStore } from '../importers/recordSize.ts';
 import type { InputFile, PendingUpload } from '../importers/types.ts';
 import { sortKeysDeep } from '../util/json.ts';
 import type { ProjectContext } from './context.ts';
@@ -58,11 +60,74 @@ export function projectDataTypes(ctx: ProjectContext): Record<string, string> {
   }
 }
 
+/** An import collected and checked against the config, not yet stored. */
+export interface PreparedImport {
+  /** The raw items, kept to check them again if the config changes meanwhile. */
+  items: unknown[];
+  tasks: NewTask[];
+  formats: Record<string, number>;
+  uploads: PendingUpload[];
+  /** The label config the tasks were checked against. */
+  labelConfig: string;
+}
+
 /**
- * Validates raw items and stores them; throws a 400 with the per-item list on any error.
- * `count` is how many items the input held (more than items.length when the collector
- * stopped keeping them at the limit).
+ * Checks raw items against the config: throws a 400 with the per-item list on any error,
+ * a 413 when there are too many or they would not fit in one journal record. `count` is
+ * how many items the input held (more than items.length when the collector stopped
+ * keeping them at the limit).
  */
+export function prepareImport(
+  ctx: ProjectContext,
+  items: unknown[],
+  formats: Record<string, number>,
+  uploads: Iterable<PendingUpload> = [],
+  count = items.length,
+): PreparedImport {
+  if (count === 0) throw importError(NO_TASKS);
+  const max = ctx.settings.MAX_TASKS_PER_IMPORT;
+  if (count > max) throw importError(tooManyTasks(max, count).message, 413);
+  const labelConfig = ctx.store.state.labelConfig;
+  const { tasks, errors } = validateImportItems(items, projectDataTypes(ctx));
+  if (errors.length) throw importError(errors);
+  // Refused before any file is written (and before the store has to build the record).
+  if (recordChars(tasks) > MAX_IMPORT_CHARS) throw importError(tooLargeToStore().message, 413);
+  return { items, tasks, formats, uploads: [...uploads], labelConfig };
+}
+
+/**
+ * The tasks as the current config reads them. The config may have been saved while the
+ * import's files were being written; the items are then checked again (a task the new
+ * config cannot read must not be stored), and the "$undefined$" values of TXT lines and
+ * hosted files go to the new config's first data key.
+ */
+function tasksForCurrentConfig(ctx: ProjectContext, prepared: PreparedImport): NewTask[] {
+  if (ctx.store.state.labelConfig === prepared.labelConfig) return prepared.tasks;
+  const { tasks, errors } = validateImportItems(prepared.items, projectDataTypes(ctx));
+  if (errors.length) throw importError(errors);
+  return tasks;
+}
+
+/**
+ * Writes the import's files, then stores its tasks with consecutive ids as one journal
+ * record. From the end of the last write to the store taking the tasks nothing awaits,
+ * so the config checked there (and the duplicates dropped) are those the tasks are
+ * stored under. If storing fails, the files this import added are removed again.
+ */
+export function commitImport(ctx: ProjectContext, prepared: PreparedImport, options: ImportOptions = {}): Promise<ImportResult> {
+  const startedAt = options.startedAt ?? performance.now();
+  // Files first: a task is acknowledged only when the file its URL names is on disk.
+  return withUploads(ctx.store.uploadDir(), prepared.uploads, async () => {
+    let kept = tasksForCurrentConfig(ctx, prepared);
+    let skipped: number | undefined;
+    if (options.dedupe) ({ kept, skipped } = dropDuplicates(ctx.store.state, ctx.store.state.tasks, kept));
+    const result = await storeNewTasks(ctx, kept, prepared.formats, startedAt);
+    if (skipped !== undefined) result.skipped_count = skipped;
+    return result;
+  });
+}
+
+/** Validates raw items and stores them (prepareImport, then commitImport). */
 export async function importItems(
   ctx: ProjectContext,
   items: unknown[],
@@ -71,22 +136,7 @@ export async function importItems(
   uploads: Iterable<PendingUpload> = [],
   count = items.length,
 ): Promise<ImportResult> {
-  const startedAt = options.startedAt ?? performance.now();
-  if (count === 0) throw importError(NO_TASKS);
-  const max = ctx.settings.MAX_TASKS_PER_IMPORT;
-  if (count > max) throw importError(tooManyTasks(max, count).message, 413);
-  const { tasks, errors } = validateImportItems(items, projectDataTypes(ctx));
-  if (errors.length) throw importError(errors);
-  // Files first: a task is acknowledged only when the file its URL names is on disk.
-  await writeUploads(ctx.store.uploadDir(), uploads);
-  // No await between the duplicate check and the store taking the tasks: two concurrent
-  // imports of the same data cannot both pass.
-  let kept = tasks;
-  let skipped: number | undefined;
-  if (options.dedupe) ({ kept, skipped } = dropDuplicates(ctx.store.state, ctx.store.state.tasks, tasks));
-  const result = await storeNewTasks(ctx, kept, formats, startedAt);
-  if (skipped !== undefined) result.skipped_count = skipped;
-  return result;
+  return commitImport(ctx, prepareImport(ctx, items, formats, uploads, count), options);
 }
 
 export interface ImportWorkspace {
@@ -94,17 +144,23 @@ export interface ImportWorkspace {
   tempDir: string;
 }
 
-/** Imports uploaded files (already on disk in the workspace), in request order. */
-export async function importFiles(ctx: ProjectContext, files: InputFile[], work: ImportWorkspace, options: ImportOptions = {}): Promise<ImportResult> {
+/** Collects and checks uploaded files (already on disk in the workspace), in request order. */
+export async function prepareFiles(ctx: ProjectContext, files: InputFile[], work: ImportWorkspace): Promise<PreparedImport> {
   const collector = await asImportError(() =>
     collectFiles(files, {
       dataTypes: projectDataTypes(ctx),
       tempDir: work.tempDir,
       publicUrl: ctx.settings.PUBLIC_URL,
       maxTasks: ctx.settings.MAX_TASKS_PER_IMPORT,
+      maxBytes: ctx.settings.MAX_UPLOAD_SIZE,
     }),
   );
-  return importItems(ctx, collector.items, collector.formats, options, collector.uploads.values(), collector.count);
+  return prepareImport(ctx, collector.items, collector.formats, collector.uploads.values(), collector.count);
+}
+
+/** Imports uploaded files (already on disk in the workspace), in request order. */
+export async function importFiles(ctx: ProjectContext, files: InputFile[], work: ImportWorkspace, options: ImportOptions = {}): Promise<ImportResult> {
+  return commitImport(ctx, await prepareFiles(ctx, files, work), options);
 }
 
 /** Downloads a URL into the workspace and imports it as a file of that name. */

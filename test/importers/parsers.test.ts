@@ -197,7 +197,8 @@ describe('JSON files', () => {
   it('streams a large array element by element', async () => {
     const items = Array.from({ length: 30_000 }, (_, i) => ({ data: { text: `task ${i} ✓`, n: i, nested: { list: [i, null, true] } } }));
     const collector = new TaskCollector(100_000);
-    await collectJson(await tempFile(`\ufeff  \n${JSON.stringify(items, null, 1)}`), 'big.json', collector);
+    const path = await tempFile(`\ufeff  \n${JSON.stringify(items, null, 1)}`);
+    await collectJson({ name: 'big.json', path, size: 0 }, { collector, maxBytes: Infinity });
     expect(collector.count).toBe(30_000);
     expect(collector.items[29_999]).toEqual(items[29_999]);
   });
