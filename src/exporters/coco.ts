@@ -4,7 +4,9 @@
 // learn the categories, which come before the annotations in the file; then once for the
 // images list and once for the annotations.
 // Fixed on purpose: every RectangleLabels and PolygonLabels group of a task counts (0.8
-// took only the first group of the task, dropping the other control's shapes or crashing).
+// took only the first group of the task, dropping the other control's shapes or crashing);
+// a region whose pixels, size or area are not finite numbers (coordinates like 1e308, or
+// a huge image) is left out with a log line: Python wrote Infinity, which is not JSON.
 import type { ExportContext, ExportFormat, ExportRecords } from './types.ts';
 import { configFacts } from './configFacts.ts';
 import type { MediaFolder } from './media.ts';
@@ -15,10 +17,19 @@ import { PyFloat, pyJsonIndented } from './pyText.ts';
 
 const SHAPE_CONTROLS = ['RectangleLabels', 'PolygonLabels'] as const;
 
-function annotationOf(shape: Shape, width: number, height: number) {
+/** A region in pixels: rectangles in whole pixels, polygons in floats (Python printed 32.0 for those). */
+interface Geometry {
+  label: string;
+  segmentation: number[][];
+  bbox: number[];
+  area: number;
+  floats: boolean;
+}
+
+function geometryOf(shape: Shape, width: number, height: number): Geometry {
   if (shape.kind === 'rect') {
     const { x, y, w, h } = rectPixels(shape, width, height);
-    return { segmentation: [], bbox: [x, y, w, h], area: w * h };
+    return { label: shape.label, segmentation: [], bbox: [x, y, w, h], area: w * h, floats: false };
   }
   const pts = polygonPixels(shape, width, height);
   let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
@@ -28,13 +39,14 @@ function annotationOf(shape: Shape, width: number, height: number) {
     maxX = Math.max(maxX, x);
     maxY = Math.max(maxY, y);
   }
-  // Python holds all of these as floats, and prints 32.0 for them.
-  const f = (v: number) => new PyFloat(v);
-  return {
-    segmentation: [pts.flat().map(f)],
-    bbox: [f(minX), f(minY), f(maxX - minX), f(maxY - minY)],
-    area: f(polygonArea(pts)),
-  };
+  return { label: shape.label, segmentation: [pts.flat()], bbox: [minX, minY, maxX - minX, maxY - minY], area: polygonArea(pts), floats: true };
+}
+
+const allFinite = (g: Geometry) => Number.isFinite(g.area) && g.bbox.every(Number.isFinite) && g.segmentation.every((p) => p.every(Number.isFinite));
+
+function annotationOf(g: Geometry) {
+  const f = (v: number) => (g.floats ? new PyFloat(v) : v);
+  return { segmentation: g.segmentation.map((p) => p.map(f)), bbox: g.bbox.map(f), area: f(g.area) };
 }
 
 /** Streams one top-level array of the result: `  "key": [ ... ]`. */
@@ -61,7 +73,7 @@ export const cocoFormat: ExportFormat = {
     const media = imageFolder(sink, ctx);
     const categories = new Map<string, number>();
     for await (const it of sizedTasks(records, ctx, media, (msg) => ctx.log?.warn(msg))) {
-      for (const s of it.task.shapes) if (!categories.has(s.label)) categories.set(s.label, categories.size);
+      for (const g of it.regions) if (!categories.has(g.label)) categories.set(g.label, categories.size);
     }
     await sink.file('result.json', cocoText(records, ctx, media, categories));
   },
@@ -72,6 +84,8 @@ interface SizedTask {
   width: number;
   height: number;
   fileName: string;
+  /** The task's regions in pixels, those that are not finite left out. */
+  regions: Geometry[];
 }
 
 /** Tasks with regions and a known image size, their images fetched or copied; every pass makes the same choices (same snapshot, same resolved media). */
@@ -85,7 +99,13 @@ async function* sizedTasks(records: ExportRecords, ctx: ExportContext, media: Me
       log(`COCO: task ${task.id} has no original_width/original_height and its image could not be read; skipped`);
       continue;
     }
-    yield { task, ...size, fileName: resolved.fileName };
+    const regions: Geometry[] = [];
+    for (const shape of task.shapes) {
+      const g = geometryOf(shape, size.width, size.height);
+      if (allFinite(g)) regions.push(g);
+      else log(`COCO: a ${shape.kind === 'rect' ? 'rectangle' : 'polygon'} of task ${task.id} is too large to write (its pixels are not finite numbers); skipped`);
+    }
+    yield { task, ...size, fileName: resolved.fileName, regions };
   }
 }
 
@@ -99,9 +119,9 @@ async function* cocoText(records: ExportRecords, ctx: ExportContext, media: Medi
     let imageId = 0;
     let id = 0;
     for await (const it of sized()) {
-      for (const s of it.task.shapes) {
-        const a = annotationOf(s, it.width, it.height);
-        yield { id: id++, image_id: imageId, category_id: categories.get(s.label)!, segmentation: a.segmentation, bbox: a.bbox, ignore: 0, iscrowd: 0, area: a.area };
+      for (const g of it.regions) {
+        const a = annotationOf(g);
+        yield { id: id++, image_id: imageId, category_id: categories.get(g.label)!, segmentation: a.segmentation, bbox: a.bbox, ignore: 0, iscrowd: 0, area: a.area };
       }
       imageId++;
     }

@@ -10,14 +10,14 @@ import { pyJson, pyNumber } from './pyText.ts';
 
 /**
  * A data value as pandas printed it: strings as they are, True/False, null as an empty
- * cell, numbers as Python prints them. Lists and objects were Python reprs in 0.8
+ * cell, numbers as Python prints them (one that is not finite, as 1e999 parses, empty too). Lists and objects were Python reprs in 0.8
  * ({'a': 'x'}), which nothing but Python parses; we write them as JSON instead.
  */
 export function dataCell(v: Json | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return pyNumber(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? pyNumber(v) : '';
   return pyJson(v);
 }
 

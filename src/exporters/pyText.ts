@@ -2,11 +2,12 @@
 // json.dumps with its default ", " / ": " separators and ensure_ascii (CSV cells, the ASR
 // manifest, COCO), and Python's repr of floats (1e-07, not 1e-7). Numbers that are
 // integers in JavaScript are printed as integers: after JSON.parse nobody can tell 40.0
-// from 40 (export.md §15).
+// from 40 (export.md §15). One difference on purpose: Python wrote infinities and NaN as
+// Infinity and NaN, which no JSON parser reads; we write null, as JSON.stringify does.
 
-/** Python's repr of a float: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
+/** Python's repr of a float: shortest round-trip digits, exponent form below 1e-4 and from 1e16; null if not finite. */
 export function pyFloat(x: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+  if (!Number.isFinite(x)) return 'null';
   const [mantissa, exp] = x.toExponential().split('e') as [string, string];
   const e = Number(exp);
   if (e >= -4 && e < 16) {
