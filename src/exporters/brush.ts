@@ -5,8 +5,8 @@
 // selected one, and do not look at the config. Fixed on purpose: cancelled (skipped)
 // completions are left out (0.8 exported them too); "/" and "\" in names become "_" (0.8
 // made sub-folders of them), and a name too long for a zip or a file system is cut
-// (names.ts); a mask that does not decode, or is larger than
-// MAX_MASK_PIXELS (rle.ts), is left out with a log line instead of failing the export.
+// (names.ts); a mask that does not decode, or is larger than MAX_MASK_PIXELS (rle.ts),
+// is left out with a log line instead of failing the export.
 import type { JsonObject } from '../domain/types.ts';
 import { isCancelled, isJsonObject } from '../domain/types.ts';
 import type { ExportFormat, FileContent } from './types.ts';
