@@ -1,5 +1,4 @@
 // The records a project holds, in the shapes Label Studio 0.8 stores them.
-import { z } from 'zod';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -42,13 +41,6 @@ export interface ProjectSettings {
 
 export const SAMPLING_METHODS = ['sequential', 'uniform', 'prediction-score-min', 'prediction-score-max'] as const;
 export type SamplingMethod = (typeof SAMPLING_METHODS)[number];
-
-const jsonObject = z.record(z.string(), z.unknown());
-
-/** A completion or prediction given at import must be an object with a result list. */
-export const importedAnnotation = jsonObject.refine((v) => Array.isArray(v.result), {
-  message: 'must be an object with a "result" list',
-});
 
 /** A task to be added, after import parsing: data plus optional annotations. */
 export interface NewTask {

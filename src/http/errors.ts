@@ -18,15 +18,12 @@ export class HttpError extends Error {
 
 export const badRequest = (detail: string, code = 'bad_request') => new HttpError(400, code, detail);
 export const notFound = (detail: string) => new HttpError(404, 'not_found', detail);
-export const unprocessable = (detail: string, code = 'unprocessable') => new HttpError(422, code, detail);
 /**
  * A 422 with the exact body 0.8 sent, {"detail": "..."} without "status": 0.8 answered
  * these (bad page/order, deletes not allowed) with a 422 of its own, not its 500 envelope,
  * and scripts written against it compare the body.
  */
 export const unprocessableAs08 = (detail: string, code = 'unprocessable') => new HttpError(422, code, detail, { detail });
-export const conflict = (detail: string) => new HttpError(409, 'conflict', detail);
-export const tooLarge = (detail: string, body?: unknown) => new HttpError(413, 'too_large', detail, body);
 
 /** Parses a path id strictly: "12abc" and "-1" are not ids. */
 export function parseId(raw: unknown, what = 'id'): number {

@@ -1,5 +1,4 @@
 // JSON writing in the styles Label Studio 0.8 used, so folders stay interchangeable.
-import type { Json } from '../domain/types.ts';
 
 /** A deep copy with object keys sorted at every level (Python's sort_keys=True). */
 export function sortKeysDeep(value: unknown): unknown {
@@ -24,8 +23,4 @@ export function escapeNonAscii(text: string): string {
 /** completions/<id>.json: 2-space indent, sorted keys, non-ASCII escaped, no final newline. */
 export function completionFileText(file: unknown): string {
   return escapeNonAscii(JSON.stringify(sortKeysDeep(file), null, 2));
-}
-
-export function parseJsonText(text: string): Json {
-  return JSON.parse(text) as Json;
 }
