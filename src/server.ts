@@ -16,9 +16,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // One JSON line a request; readable lines only when a person watches a terminal.
   const logger = pino({
     level: settings.LOG_LEVEL,
-    ...(process.stdout.isTTY ? { transport: undefined } : {}),
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
   });
   let project;
   try {
