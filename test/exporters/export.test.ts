@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { exportZip, goldenCase, openGoldenProject } from './golden.ts';
+import { binaryParser, exportZip, goldenCase, openGoldenProject } from './golden.ts';
 import { DEFAULT_LABEL_CONFIG } from '../../src/storage/defaults.ts';
 
 async function listing(dir: string): Promise<string[]> {
@@ -113,11 +113,7 @@ describe('an export that writes nothing', () => {
       const res = await request(t.app)
         .get('/api/project/export?format=BRUSH_TO_PNG')
         .buffer(true)
-        .parse((r, cb) => {
-          const parts: Buffer[] = [];
-          r.on('data', (d: Buffer) => parts.push(d));
-          r.on('end', () => cb(null, Buffer.concat(parts)));
-        });
+        .parse(binaryParser);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/zip');
       expect((res.body as Buffer).length).toBe(22);

@@ -113,7 +113,8 @@ export async function openGoldenProject(c: GoldenCase, opts: ProjectOptions = {}
   });
 }
 
-function binaryParser(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
+/** supertest parser that keeps the body as bytes (zips, PNGs). */
+export function binaryParser(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];
   res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => cb(null, Buffer.concat(chunks)));

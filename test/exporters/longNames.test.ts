@@ -12,7 +12,7 @@ import { makeTestApp } from '../helpers/app.ts';
 import { sendExport } from '../../src/services/export.ts';
 import type { ExportFormat } from '../../src/exporters/types.ts';
 import { capName, MAX_NAME_BYTES } from '../../src/exporters/names.ts';
-import { exportZip, unzip } from './golden.ts';
+import { binaryParser, exportZip, unzip } from './golden.ts';
 import { uniformRle } from './rleWriter.ts';
 import { ASR_XML, BRUSH_XML, brushResult, completed, PNG_HEAD, projectWith, RECT_XML, rectResult, silentWav, transcript } from './smallProject.ts';
 
@@ -156,11 +156,7 @@ describe('the zip itself', () => {
       const res = await request(app)
         .get('/export')
         .buffer(true)
-        .parse((r, cb) => {
-          const parts: Buffer[] = [];
-          r.on('data', (d: Buffer) => parts.push(d));
-          r.on('end', () => cb(null, Buffer.concat(parts)));
-        });
+        .parse(binaryParser);
       expect(res.status).toBe(200);
       const zip = await unzip(res.body as Buffer);
       expect(zip.entries).toHaveLength(3); // one folder entry, its file, ok.txt

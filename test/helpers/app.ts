@@ -16,6 +16,8 @@ export interface TestApp {
   /** The project folder (PROJECTS_DIR/default). */
   dir: string;
   root: string;
+  /** Closes the project (checkpointing) and opens the folder again, as a restart would. */
+  reopen(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,16 +35,21 @@ export async function makeTestApp(
   if (prepare) await prepare(dir);
   const logger = pino({ level: 'silent' });
   const project = await openProjectContext(settings, logger);
-  const app = createApp({ settings, logger, project });
-  return {
-    app,
+  const t: TestApp = {
+    app: createApp({ settings, logger, project }),
     project,
     settings,
     dir,
     root,
+    async reopen() {
+      await t.project.store.close();
+      t.project = await openProjectContext(settings, logger);
+      t.app = createApp({ settings, logger, project: t.project });
+    },
     async close() {
-      await project.store.close();
+      await t.project.store.close();
       await rm(root, { recursive: true, force: true });
     },
   };
+  return t;
 }

@@ -116,19 +116,10 @@ describe('completions', () => {
     await request(t.app).delete('/api/completions').expect(201);
     expect((await request(t.app).post('/api/tasks/7/completions').send({ result: [] })).body).toEqual({ id: 7006 });
     // And after a restart (the highest ids given are kept beside the 0.8 files).
-    await t.project.store.close();
-    const { openProjectContext } = await import('../../src/storage/openProject.ts');
-    const { createApp } = await import('../../src/app.ts');
-    const { pino } = await import('pino');
-    const logger = pino({ level: 'silent' });
-    const project = await openProjectContext(t.settings, logger);
-    try {
-      const app = createApp({ settings: t.settings, logger, project });
-      await request(app).delete('/api/tasks/7/completions').expect(204);
-      expect((await request(app).post('/api/tasks/7/completions').send({ result: [] })).body).toEqual({ id: 7007 });
-    } finally {
-      await project.store.close();
-    }
+    await t.reopen();
+    const app = t.app;
+    await request(app).delete('/api/tasks/7/completions').expect(204);
+    expect((await request(app).post('/api/tasks/7/completions').send({ result: [] })).body).toEqual({ id: 7007 });
   });
 
   it('PATCH merges into the completion; created_at stays; was_cancelled in the body un-skips', async () => {

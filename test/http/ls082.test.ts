@@ -190,29 +190,20 @@ describe('folders written by Label Studio 0.8.2', () => {
       .send({ lead_time: 2, result: [{ from_name: 'label', to_name: 'image', type: 'rectanglelabels', original_width: 64, original_height: 48, value: { x: 1, y: 2, width: 3, height: 4, rotation: 0, rectanglelabels: ['Airplane'] } }] })
       .expect(201);
     const before = (await request(t.app).get('/api/tasks')).body;
-    await t.project.store.close();
-    const { openProjectContext } = await import('../../src/storage/openProject.ts');
-    const { createApp } = await import('../../src/app.ts');
-    const { pino } = await import('pino');
-    const logger = pino({ level: 'silent' });
-    const project = await openProjectContext(t.settings, logger);
-    try {
-      const app = createApp({ settings: t.settings, logger, project });
-      expect((await request(app).get('/api/tasks')).body).toEqual(before);
-      expect(before[0].completions.map((c: { id: number }) => c.id)).toEqual([1, 2]);
-      const zip = await unzip(app, '/api/project/export?format=JSON_MIN&zip=1');
-      expect(Object.keys(zip)).toEqual(['result.json']);
-      const min = JSON.parse(zip['result.json']!.toString('utf8'));
-      // The newest completion is exported.
-      expect(min).toEqual([
-        {
-          image: '/data/upload/011727d935627522ac74a1614abc37a6-img.png',
-          id: 0,
-          label: [{ x: 1, y: 2, width: 3, height: 4, rotation: 0, rectanglelabels: ['Airplane'], original_width: 64, original_height: 48 }],
-        },
-      ]);
-    } finally {
-      await project.store.close();
-    }
+    await t.reopen();
+    const app = t.app;
+    expect((await request(app).get('/api/tasks')).body).toEqual(before);
+    expect(before[0].completions.map((c: { id: number }) => c.id)).toEqual([1, 2]);
+    const zip = await unzip(app, '/api/project/export?format=JSON_MIN&zip=1');
+    expect(Object.keys(zip)).toEqual(['result.json']);
+    const min = JSON.parse(zip['result.json']!.toString('utf8'));
+    // The newest completion is exported.
+    expect(min).toEqual([
+      {
+        image: '/data/upload/011727d935627522ac74a1614abc37a6-img.png',
+        id: 0,
+        label: [{ x: 1, y: 2, width: 3, height: 4, rotation: 0, rectanglelabels: ['Airplane'], original_width: 64, original_height: 48 }],
+      },
+    ]);
   });
 });

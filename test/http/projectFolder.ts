@@ -3,28 +3,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SENTIMENT_CONFIG } from './support.ts';
+import { defaultSettings } from '../../src/storage/defaults.ts';
 
-export const DEFAULT_SETTINGS = {
-  title: 'Label Studio',
-  description: 'default',
-  protocol: 'http://',
-  host: '0.0.0.0',
-  port: 8080,
-  debug: false,
-  label_config: 'config.xml',
-  input_path: 'tasks.json',
-  output_dir: 'completions',
-  instruction: 'Label the sentiment.',
-  allow_delete_completions: true,
-  templates_dir: 'examples',
-  editor: { debug: false },
-  sampling: 'sequential',
-  ml_backends: [],
-  task_page_auto_update_timer: 10000,
-  show_project_links_in_multisession: true,
-  source: { name: 'Tasks', type: 'tasks-json', path: 'tasks.json' },
-  target: { name: 'Completions', type: 'completions-dir', path: 'completions' },
-};
+/** The settings of a new project (short instruction, to keep bodies readable). */
+export const DEFAULT_SETTINGS = { ...defaultSettings(), instruction: 'Label the sentiment.' };
 
 export interface FolderSpec {
   settings?: Record<string, unknown>;
