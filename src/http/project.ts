@@ -1,9 +1,9 @@
 // /api/project, its config, next task, import and export.
 import { Router, type Request, type Response } from 'express';
 import type { ProjectContext } from '../services/context.ts';
-import { saveLabelConfig, serializeProject } from '../services/project.ts';
+import { currentConfig, saveLabelConfig, serializeProject } from '../services/project.ts';
 import { nextTask } from '../services/next.ts';
-import { chooseFormat, currentConfig, sendExport } from '../services/export.ts';
+import { chooseFormat, sendExport } from '../services/export.ts';
 import { supportedFormats } from '../exporters/registry.ts';
 import { HttpError } from './errors.ts';
 import { annotatorOf } from './auth.ts';

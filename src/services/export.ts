@@ -8,25 +8,17 @@ import { ZipArchive } from 'archiver';
 import type { Response } from 'express';
 import type { CompletionFile } from '../domain/types.ts';
 import { badRequest } from '../http/errors.ts';
-import { parseLabelConfig, type ParsedLabelConfig } from '../labelConfig/parse.ts';
 import { findFormat, supportedFormats } from '../exporters/registry.ts';
 import { capName } from '../exporters/names.ts';
 import type { ExportContext, ExportFormat, ExportRecords, ExportSink, FileContent } from '../exporters/types.ts';
 import type { ProjectContext } from './context.ts';
+import { currentConfig } from './project.ts';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** 0.8's export name: server local time, YYYY-MM-DD-HH-MM-SS. */
 export function exportStamp(d = new Date()): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}-${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}`;
-}
-
-export function currentConfig(ctx: ProjectContext): ParsedLabelConfig | null {
-  try {
-    return parseLabelConfig(ctx.store.state.labelConfig);
-  } catch {
-    return null;
-  }
 }
 
 /** How many records are handed out between two yields to the event loop. */

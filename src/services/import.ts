@@ -6,7 +6,6 @@
 // inside tasks.json, which resurfaced later).
 import type { CompletionFile, JsonObject, NewTask, Task } from '../domain/types.ts';
 import { HttpError } from '../http/errors.ts';
-import { parseLabelConfig } from '../labelConfig/parse.ts';
 import { validateImportItems } from '../importers/validateTasks.ts';
 import { ImportFailure, NO_TASKS, tooManyTasks } from '../importers/errors.ts';
 import { collectFiles } from '../importers/kinds.ts';
@@ -17,6 +16,7 @@ import { MAX_IMPORT_CHARS, recordChars, tooLargeToStore } from '../importers/rec
 import type { InputFile, PendingUpload } from '../importers/types.ts';
 import { sortKeysDeep } from '../util/json.ts';
 import type { ProjectContext } from './context.ts';
+import { currentDataTypes } from './project.ts';
 
 export interface ImportResult {
   task_count: number;
@@ -52,14 +52,6 @@ async function asImportError<T>(step: () => Promise<T>): Promise<T> {
   }
 }
 
-export function projectDataTypes(ctx: ProjectContext): Record<string, string> {
-  try {
-    return parseLabelConfig(ctx.store.state.labelConfig).dataTypes;
-  } catch {
-    return {};
-  }
-}
-
 /** An import collected and checked against the config, not yet stored. */
 export interface PreparedImport {
   /** The raw items, kept to check them again if the config changes meanwhile. */
@@ -88,7 +80,7 @@ export function prepareImport(
   const max = ctx.settings.MAX_TASKS_PER_IMPORT;
   if (count > max) throw importError(tooManyTasks(max, count).message, 413);
   const labelConfig = ctx.store.state.labelConfig;
-  const { tasks, errors } = validateImportItems(items, projectDataTypes(ctx));
+  const { tasks, errors } = validateImportItems(items, currentDataTypes(ctx));
   if (errors.length) throw importError(errors);
   // Refused before any file is written (and before the store has to build the record).
   if (recordChars(tasks) > MAX_IMPORT_CHARS) throw importError(tooLargeToStore().message, 413);
@@ -103,7 +95,7 @@ export function prepareImport(
  */
 function tasksForCurrentConfig(ctx: ProjectContext, prepared: PreparedImport): NewTask[] {
   if (ctx.store.state.labelConfig === prepared.labelConfig) return prepared.tasks;
-  const { tasks, errors } = validateImportItems(prepared.items, projectDataTypes(ctx));
+  const { tasks, errors } = validateImportItems(prepared.items, currentDataTypes(ctx));
   if (errors.length) throw importError(errors);
   return tasks;
 }
@@ -148,7 +140,7 @@ export interface ImportWorkspace {
 export async function prepareFiles(ctx: ProjectContext, files: InputFile[], work: ImportWorkspace): Promise<PreparedImport> {
   const collector = await asImportError(() =>
     collectFiles(files, {
-      dataTypes: projectDataTypes(ctx),
+      dataTypes: currentDataTypes(ctx),
       tempDir: work.tempDir,
       publicUrl: ctx.settings.PUBLIC_URL,
       maxTasks: ctx.settings.MAX_TASKS_PER_IMPORT,

@@ -1,7 +1,7 @@
 // GET /api/project and the config/settings rules (api.md §5.4, §5.5).
 import type { JsonObject, ProjectSettings } from '../domain/types.ts';
 import { SAMPLING_METHODS } from '../domain/types.ts';
-import { labelConfigLine, parseLabelConfig } from '../labelConfig/parse.ts';
+import { labelConfigLine, parseLabelConfig, type ParsedLabelConfig } from '../labelConfig/parse.ts';
 import { validateLabelConfig, type ValidationResult } from '../labelConfig/validate.ts';
 import { HttpError } from '../http/errors.ts';
 import type { ProjectContext } from './context.ts';
@@ -28,12 +28,18 @@ export function redactSecrets(value: unknown): unknown {
   return value;
 }
 
-function dataTypesOf(xml: string): Record<string, string> {
+/** The project's parsed config; a stored config that no longer parses counts as none. */
+export function currentConfig(ctx: ProjectContext): ParsedLabelConfig | null {
   try {
-    return parseLabelConfig(xml).dataTypes;
+    return parseLabelConfig(ctx.store.state.labelConfig);
   } catch {
-    return {};
+    return null;
   }
+}
+
+/** The data keys the current config reads ({} when it does not parse: nothing is checked). */
+export function currentDataTypes(ctx: ProjectContext): Record<string, string> {
+  return currentConfig(ctx)?.dataTypes ?? {};
 }
 
 export function serializeProject(ctx: ProjectContext): JsonObject {
@@ -58,7 +64,7 @@ export function serializeProject(ctx: ProjectContext): JsonObject {
     available_storages: AVAILABLE_STORAGES,
     source_syncing: false,
     target_syncing: false,
-    data_types: dataTypesOf(state.labelConfig),
+    data_types: currentDataTypes(ctx),
     label_config_line: labelConfigLine(state.labelConfig),
     // Inverted, as 0.8's UI reads it: true in single-project mode.
     multi_session_mode: true,
@@ -74,7 +80,7 @@ export function checkLabelConfig(ctx: ProjectContext, xml: string): ValidationRe
     outputSchema: state.outputSchema(),
     // Read only for data keys whose tag changes: their stored values are re-checked.
     tasks: () => state.tasks.values(),
-    currentDataTypes: dataTypesOf(state.labelConfig),
+    currentDataTypes: currentDataTypes(ctx),
   });
 }
 

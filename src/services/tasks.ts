@@ -6,8 +6,8 @@ import { badRequest, notFound, unprocessableAs08 } from '../http/errors.ts';
 import type { ProjectState, TaskOrder } from '../storage/projectState.ts';
 import { TASK_ORDERS } from '../storage/projectState.ts';
 import type { ProjectContext } from './context.ts';
+import { currentDataTypes } from './project.ts';
 import { checkTaskData } from '../importers/validateTasks.ts';
-import { parseLabelConfig } from '../labelConfig/parse.ts';
 
 /** A completed task is its completions file plus the predictions of tasks.json; otherwise the entry. */
 export function taskView(state: ProjectState, id: number): JsonObject | undefined {
@@ -107,13 +107,7 @@ function taskChanges(ctx: ProjectContext, body: unknown, requireData: boolean): 
   const out: { data?: JsonObject; predictions?: JsonObject[] } = {};
   if (body.data !== undefined) {
     if (!isJsonObject(body.data)) throw badRequest('"data" must be a JSON object');
-    let dataTypes: Record<string, string> = {};
-    try {
-      dataTypes = parseLabelConfig(ctx.store.state.labelConfig).dataTypes;
-    } catch {
-      // A stored config that no longer parses checks nothing.
-    }
-    const problem = checkTaskData(body.data, dataTypes);
+    const problem = checkTaskData(body.data, currentDataTypes(ctx));
     if (problem) throw badRequest(problem);
     out.data = body.data;
   }
