@@ -31,7 +31,11 @@ async function main(): Promise<void> {
   }
   const app = createApp({ settings, logger, project });
   const server: Server = app.listen(settings.PORT, settings.HOST, () => {
-    logger.info(`Serving project "${settings.PROJECT}" from ${project.store.folder} on http://${settings.HOST}:${settings.PORT}`);
+    const { port } = server.address() as { port: number };
+    logger.info(`Serving project "${settings.PROJECT}" from ${project.store.folder} on http://${settings.HOST}:${port}`);
+    // PORT=0 lets the system choose: say which port, whatever the log level (tests and
+    // scripts start servers this way, free of races over a port picked in advance).
+    if (settings.PORT === 0) console.log(`listening on http://${settings.HOST}:${port}`);
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'cannot listen');

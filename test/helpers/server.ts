@@ -22,25 +22,27 @@ export interface RunningServer {
   output: () => string;
 }
 
+/**
+ * Starts src/server.ts with PORT=0 and reads the port it chose from its first line, so
+ * parallel tests never race for a port (or reach another test's server on it).
+ */
 export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<RunningServer> {
-  const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: repo,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}: ${out}`);
-    try {
-      const r = await fetch(`${base}/api/health`);
-      if (r.ok) return { proc, base, output: () => out };
-    } catch {
-      // not listening yet
+    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    if (m) {
+      const base = m[1]!;
+      const r = await fetch(`${base}/api/health`).catch(() => undefined);
+      if (r?.ok) return { proc, base, output: () => out };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
