@@ -8,6 +8,7 @@ import type { Settings } from './settings.ts';
 import type { ProjectContext } from './services/context.ts';
 import { basicAuth } from './http/auth.ts';
 import { errorHandler } from './http/errors.ts';
+import { AppError } from './errors.ts';
 import { jsonBody } from './http/requestBody.ts';
 import { miscRouter } from './http/misc.ts';
 import { projectRouter } from './http/project.ts';
@@ -51,9 +52,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(tasksRouter(ctx));
   app.use(examplesRouter(ctx, limits));
   app.use(dataRouter(ctx));
-  app.use((req, res) => {
-    res.status(404).json({ status: 404, detail: `No route ${req.method} ${req.path}` });
+  app.use((req) => {
+    throw new AppError('no_route', `No route ${req.method} ${req.path}`);
   });
-  app.use(errorHandler);
+  app.use(errorHandler(() => deps.project.store.folder));
   return app;
 }

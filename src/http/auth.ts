@@ -2,6 +2,8 @@
 // open so load balancers and scripts can probe it.
 import type { RequestHandler } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import { AppError } from '../errors.ts';
+import { sendError } from './errors.ts';
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -23,10 +25,8 @@ export function basicAuth(username: string, password: string): RequestHandler {
         return next();
       }
     }
-    res
-      .status(401)
-      .set('WWW-Authenticate', 'Basic realm="Login Required"')
-      .json({ status: 401, detail: 'Could not verify your access level for that URL. You have to login with proper credentials' });
+    res.set('WWW-Authenticate', 'Basic realm="Login Required"');
+    sendError(res, new AppError('unauthorized', 'Could not verify your access level for that URL. You have to login with proper credentials'));
   };
 }
 

@@ -8,6 +8,8 @@ import { isAbsolute } from 'node:path';
 import type { ProjectContext } from '../services/context.ts';
 import { resolveInside } from '../importers/uploads.ts';
 import { extensionOf } from '../importers/names.ts';
+import { AppError } from '../errors.ts';
+import { sendError } from './errors.ts';
 
 /** Types a browser may show in the page; anything else (SVG, HTML, unknown) is a download. */
 const INLINE = /^\.(png|jpe?g|gif|webp|bmp|tiff?|ico|avif|wav|mp3|ogg|oga|flac|m4a|aac|opus|weba|mp4|m4v|webm|ogv|mov|pdf|txt|csv|tsv|json)$/i;
@@ -19,7 +21,7 @@ function contentDisposition(name: string): string {
 }
 
 function notFound(res: Response): void {
-  res.status(404).json({ status: 404, detail: 'File not found' });
+  sendError(res, new AppError('file_not_found', 'File not found'));
 }
 
 async function serveFrom(root: string, requested: string, res: Response): Promise<void> {
@@ -70,8 +72,7 @@ export function dataRouter(ctx: () => ProjectContext): Router {
   r.get(/^\/data\/.+/, (req, res) => {
     const c = ctx();
     if (!c.settings.ALLOW_SERVING_LOCAL_FILES) {
-      res.status(403).json({ status: 403, detail: 'Serving local files is not allowed. Set ALLOW_SERVING_LOCAL_FILES=true to enable local serving' });
-      return;
+      throw new AppError('local_files_disabled', 'Serving local files is not allowed. Set ALLOW_SERVING_LOCAL_FILES=true to enable local serving');
     }
     const dir = req.query.d;
     if (typeof dir !== 'string' || !isAbsolute(dir)) return notFound(res);

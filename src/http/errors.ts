@@ -1,29 +1,9 @@
-// One catalogue of errors: an HttpError carries a status, a stable code and a message;
-// one middleware turns it into JSON. Client errors are 4xx with {"detail"} (0.8 sent a
-// 500 envelope with a traceback for most of them); an unknown exception is a 500 with the
-// request id, and its stack goes only to the log.
-import type { ErrorRequestHandler } from 'express';
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** A body other than {"status", "detail"}: the shapes 0.8 clients expect on some routes. */
-    readonly body?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-export const badRequest = (detail: string, code = 'bad_request') => new HttpError(400, code, detail);
-export const notFound = (detail: string) => new HttpError(404, 'not_found', detail);
-/**
- * A 422 with the exact body 0.8 sent, {"detail": "..."} without "status": 0.8 answered
- * these (bad page/order, deletes not allowed) with a 422 of its own, not its 500 envelope,
- * and scripts written against it compare the body.
- */
-export const unprocessableAs08 = (detail: string, code = 'unprocessable') => new HttpError(422, code, detail, { detail });
+// Turns errors into replies: an AppError of the catalogue (src/errors.ts) is sent as its
+// JSON body; errors of the body parsers and multer get their catalogue code here; an
+// unknown exception is a 500 with the request id, its stack only in the log. The code and
+// detail of every error reply are left in res.locals.error for the request log line.
+import type { ErrorRequestHandler, Response } from 'express';
+import { AppError, badRequest, isSystemError, storageError } from '../errors.ts';
 
 /** Parses a path id strictly: "12abc" and "-1" are not ids. */
 export function parseId(raw: unknown, what = 'id'): number {
@@ -31,35 +11,44 @@ export function parseId(raw: unknown, what = 'id'): number {
   return Number(raw);
 }
 
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (res.headersSent) {
-    req.log?.error({ err }, 'error after the response started');
-    res.destroy();
-    return;
-  }
-  if (err instanceof HttpError) {
-    res.status(err.status).json(err.body ?? { status: err.status, detail: err.message });
-    return;
-  }
-  // Errors raised by body parsers and multer carry a status or a code of their own.
+/** Sends an error of the catalogue. */
+export function sendError(res: Response, err: AppError): void {
+  res.locals.error = { code: err.code, detail: err.message };
+  res.status(err.status).json(err.body());
+}
+
+/** The catalogue error for what body parsers, multer and the file system throw. */
+function known(err: unknown, folder: string): AppError | undefined {
+  if (err instanceof AppError) return err;
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string; code?: string; limit?: number };
   if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE') {
-    res.status(413).json({ status: 413, detail: `Request body is larger than the limit${e.limit ? ` of ${e.limit} bytes` : ''}` });
-    return;
+    return new AppError('body_too_large', `Request body is larger than the limit${e.limit ? ` of ${e.limit} bytes` : ''}`);
   }
-  if (e.type === 'entity.parse.failed') {
-    res.status(400).json({ status: 400, detail: `Malformed JSON body: ${e.message}` });
-    return;
-  }
-  if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) {
-    res.status(400).json({ status: 400, detail: e.message ?? 'Bad multipart request' });
-    return;
-  }
+  if (e.type === 'entity.parse.failed') return new AppError('malformed_json', `Malformed JSON body: ${e.message}`);
+  if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) return new AppError('bad_multipart', e.message ?? 'Bad multipart request');
   const status = e.status ?? e.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    res.status(status).json({ status, detail: e.message ?? 'Bad request' });
-    return;
+    if (status === 413) return new AppError('body_too_large', e.message ?? 'Request body is too large');
+    if (status === 415) return new AppError('wrong_content_type', e.message ?? 'Unsupported media type');
+    return new AppError('bad_request', e.message ?? 'Bad request');
   }
-  req.log?.error({ err }, 'unhandled error');
-  res.status(500).json({ status: 500, detail: 'Internal server error', request_id: String(req.id ?? '') });
-};
+  // A system call that failed outside the store (a temporary upload file, say).
+  if (isSystemError(err) && (err.code === 'ENOSPC' || err.code === 'EDQUOT' || err.code === 'EIO' || err.code === 'EROFS')) {
+    return storageError(err, err.path ? String(err.path) : folder);
+  }
+  return undefined;
+}
+
+export function errorHandler(folder: () => string): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (res.headersSent) {
+      req.log?.error({ err }, 'error after the response started');
+      res.destroy();
+      return;
+    }
+    const appErr = known(err, folder());
+    if (appErr) return sendError(res, appErr);
+    req.log?.error({ err }, 'unhandled error');
+    sendError(res, new AppError('internal', 'Internal server error', { request_id: String(req.id ?? '') }));
+  };
+}

@@ -7,15 +7,15 @@ import { LabelConfigError, parseLabelConfig } from '../labelConfig/parse.ts';
 import { MAX_SEPARATOR_LENGTH, SEPARATOR_ALIASES, timeSeriesCsv } from '../labelConfig/timeSeries.ts';
 import type { ProjectContext } from '../services/context.ts';
 import { checkLabelConfig } from '../services/project.ts';
-import { badRequest } from './errors.ts';
+import { badRequest } from '../errors.ts';
 import { route } from './methods.ts';
 import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
 
 /** 0.8's whole answer to any config it could not make an example for (the setup page shows it). */
 const GENERATION_FAILED = 'error while example generating';
 
-function generationFailed(res: Response): void {
-  res.status(400).type('text/plain').send(GENERATION_FAILED);
+function generationFailed(): never {
+  throw badRequest(GENERATION_FAILED, 'example_failed');
 }
 
 function queryString(value: unknown): string | undefined {
@@ -50,10 +50,10 @@ const SAMPLE_FORMATS: Readonly<Record<string, SampleFormat>> = {
     contentType: 'text/plain',
     render: (data) => {
       const entries = Object.entries(data);
-      if (entries.length === 0) throw badRequest('No data keys in config', 'no_data_keys');
-      if (entries.length > 1) throw badRequest('TXT is unsupported for projects with multiple sources in config', 'txt_unsupported');
+      if (entries.length === 0) throw badRequest('No data keys in config', 'example_failed');
+      if (entries.length > 1) throw badRequest('TXT is unsupported for projects with multiple sources in config', 'example_failed');
       const [key, value] = entries[0]!;
-      if (typeof value !== 'string') throw badRequest(`TXT is unsupported for "${key}": its value is of type "${jsonTypeOf(value)}", not a text line`, 'txt_unsupported');
+      if (typeof value !== 'string') throw badRequest(`TXT is unsupported for "${key}": its value is of type "${jsonTypeOf(value)}", not a text line`, 'example_failed');
       return `${value}\n${value}\n`;
     },
   },
@@ -75,9 +75,9 @@ export function examplesRouter(ctx: () => ProjectContext, limits: { body: number
   const importExample = (req: Request, res: Response) => {
     const fromQuery = queryString(req.query.label_config);
     const xml = fromQuery ? fromQuery : labelConfigOf(req, { json: true, raw: true });
-    if (typeof xml !== 'string' || xml === '') return generationFailed(res);
+    if (typeof xml !== 'string' || xml === '') return generationFailed();
     const result = checkLabelConfig(ctx(), xml);
-    if (!result.ok) return generationFailed(res);
+    if (!result.ok) return generationFailed();
     res.json(importExampleData(xml, result.config.root));
   };
   route(r, '/api/import-example', {
@@ -90,12 +90,12 @@ export function examplesRouter(ctx: () => ProjectContext, limits: { body: number
     get: (req, res) => {
       const q = queryString(req.query.q) ?? 'json';
       const format = Object.hasOwn(SAMPLE_FORMATS, q) ? SAMPLE_FORMATS[q]! : undefined;
-      if (!format) throw badRequest(`Incorrect format ("q") in request: ${JSON.stringify(q)}; use one of ${Object.keys(SAMPLE_FORMATS).join(', ')}`, 'bad_format');
+      if (!format) throw badRequest(`Incorrect format ("q") in request: ${JSON.stringify(q)}; use one of ${Object.keys(SAMPLE_FORMATS).join(', ')}`, 'example_failed');
       let data: JsonObject;
       try {
         data = exampleData(parseLabelConfig(ctx().store.state.labelConfig).root, 'upload');
       } catch (err) {
-        if (err instanceof LabelConfigError) return generationFailed(res);
+        if (err instanceof LabelConfigError) return generationFailed();
         throw err;
       }
       const body = format.render(data);
@@ -114,7 +114,7 @@ export function examplesRouter(ctx: () => ProjectContext, limits: { body: number
       // A separator is a character or two (or one of the aliases); a long one would be
       // repeated on every line of the answer.
       if (sep !== undefined && sep.length > MAX_SEPARATOR_LENGTH && !Object.hasOwn(SEPARATOR_ALIASES, sep)) {
-        throw badRequest(`sep must be comma, dot, tab, space or at most ${MAX_SEPARATOR_LENGTH} characters`);
+        throw badRequest(`sep must be comma, dot, tab, space or at most ${MAX_SEPARATOR_LENGTH} characters`, 'example_failed');
       }
       const csv = timeSeriesCsv({
         time: queryString(req.query.time),

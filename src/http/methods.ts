@@ -1,6 +1,8 @@
 // Wrong method on an existing route: 405 with Allow (0.8 answered GETs on such routes
 // with its catch-all 404 page).
 import type { RequestHandler, Router } from 'express';
+import { AppError } from '../errors.ts';
+import { sendError } from './errors.ts';
 
 type Method = 'get' | 'post' | 'patch' | 'delete' | 'put';
 
@@ -17,6 +19,7 @@ export function route(router: Router, path: string, handlers: Partial<Record<Met
       res.set('Allow', [...allowed, 'OPTIONS'].join(', ')).status(200).end();
       return;
     }
-    res.set('Allow', allowed.join(', ')).status(405).json({ status: 405, detail: `Method ${req.method} is not allowed here; use ${allowed.join(', ')}` });
+    res.set('Allow', allowed.join(', '));
+    sendError(res, new AppError('method_not_allowed', `Method ${req.method} is not allowed here; use ${allowed.join(', ')}`));
   });
 }

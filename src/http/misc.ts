@@ -3,7 +3,8 @@ import { Router } from 'express';
 import { readFileSync } from 'node:fs';
 import type { ProjectContext } from '../services/context.ts';
 import { checkLabelConfig } from '../services/project.ts';
-import { HttpError } from './errors.ts';
+import { AppError } from '../errors.ts';
+import { invalidLabelConfig } from '../services/project.ts';
 import { route } from './methods.ts';
 import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
 
@@ -39,12 +40,11 @@ export function miscRouter(ctx: () => ProjectContext, limits: { body: number }):
       (req, res) => {
         const xml = labelConfigOf(req, { json: true, raw: true });
         if (xml === undefined || xml === null) {
-          res.status(417).type('text/plain').send('No label_config in POST');
-          return;
+          throw new AppError('no_label_config_in_post', 'No label_config in POST');
         }
-        if (typeof xml !== 'string') throw new HttpError(400, 'invalid_label_config', 'can only parse strings', { label_config: ['can only parse strings'] });
+        if (typeof xml !== 'string') throw invalidLabelConfig(['can only parse strings']);
         const result = checkLabelConfig(ctx(), xml);
-        if (!result.ok) throw new HttpError(400, 'invalid_label_config', result.errors.join('; '), { label_config: result.errors });
+        if (!result.ok) throw invalidLabelConfig(result.errors);
         res.status(204).end();
       },
     ],

@@ -5,7 +5,7 @@ import { currentConfig, saveLabelConfig, serializeProject } from '../services/pr
 import { nextTask } from '../services/next.ts';
 import { chooseFormat, sendExport } from '../services/export.ts';
 import { supportedFormats } from '../exporters/registry.ts';
-import { HttpError } from './errors.ts';
+import { AppError } from '../errors.ts';
 import { annotatorOf } from './auth.ts';
 import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
 import { route } from './methods.ts';
@@ -21,7 +21,7 @@ export function projectRouter(ctx: () => ProjectContext, limits: { body: number 
     },
     post: (req, res) => {
       if (req.query.new) {
-        throw new HttpError(400, 'single_project', 'Creating projects needs multi-project mode; this server serves one project');
+        throw new AppError('single_project', 'Creating projects needs multi-project mode; this server serves one project');
       }
       res.json(serializeProject(ctx()));
     },
@@ -37,8 +37,8 @@ export function projectRouter(ctx: () => ProjectContext, limits: { body: number 
       textBody(limits.body),
       async (req: Request, res: Response) => {
         const xml = labelConfigOf(req, { json: true, raw: true });
-        if (xml === undefined) throw new HttpError(400, 'no_label_config', 'No label_config in request', { label_config: ['No label_config in request'] });
-        if (typeof xml !== 'string') throw new HttpError(400, 'no_label_config', 'can only parse strings', { label_config: ['can only parse strings'] });
+        if (xml === undefined) throw new AppError('no_label_config', 'No label_config in request', { label_config: ['No label_config in request'] });
+        if (typeof xml !== 'string') throw new AppError('no_label_config', 'can only parse strings', { label_config: ['can only parse strings'] });
         await saveLabelConfig(ctx(), xml);
         res.status(201).end();
       },
@@ -49,8 +49,7 @@ export function projectRouter(ctx: () => ProjectContext, limits: { body: number 
     get: (req, res) => {
       const task = nextTask(ctx(), annotatorOf(req, res));
       if (!task) {
-        res.status(404).json({ status: 404, detail: 'No more tasks' });
-        return;
+        throw new AppError('no_more_tasks', 'No more tasks');
       }
       res.json(task);
     },

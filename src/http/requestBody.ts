@@ -2,7 +2,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { isJsonObject } from '../domain/types.ts';
-import { badRequest } from './errors.ts';
+import { badRequest } from '../errors.ts';
 import { MAX_CONFIG_BYTES } from '../labelConfig/parse.ts';
 
 /**

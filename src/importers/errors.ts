@@ -54,8 +54,3 @@ export function tooManyBytes(max: number, size: number, exact = true): ImportFai
 
 export const NO_DATA = 'load_tasks: No data found in DATA or in FILES';
 export const NO_TASKS = 'load_tasks: No tasks added';
-
-/** Errors of the machine (disk full, too many open files) are not the input's fault. */
-export function isSystemError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).syscall === 'string';
-}

@@ -2,7 +2,8 @@
 // a file's extension (case-insensitive; 0.8 hosted "A.CSV" as a binary, Quirk Q-I2) picks
 // the first kind that takes it; what no kind takes is hosted. A new kind is one entry here.
 import { collectDelimited } from './csv.ts';
-import { fileFailure, ImportFailure, InputProblem, isSystemError } from './errors.ts';
+import { fileFailure, ImportFailure, InputProblem } from './errors.ts';
+import { isSystemError } from '../errors.ts';
 import { collectHosted } from './hosted.ts';
 import { collectHtml } from './html.ts';
 import { collectJson } from './json.ts';

@@ -3,14 +3,14 @@
 // created_at is ignored on update, every delete respects allow_delete_completions.
 import type { Completion, CompletionFile, JsonObject } from '../domain/types.ts';
 import { isJsonObject } from '../domain/types.ts';
-import { badRequest, notFound, unprocessableAs08 } from '../http/errors.ts';
+import { AppError, badRequest, notFound } from '../errors.ts';
 import { sortKeysDeep } from '../util/json.ts';
 import type { ProjectContext } from './context.ts';
 import { requireTask } from './tasks.ts';
 
 export function requireDeleteAllowed(ctx: ProjectContext): void {
   if (ctx.store.state.settings.allow_delete_completions !== true) {
-    throw unprocessableAs08('Completion removing is not allowed in server config', 'delete_not_allowed');
+    throw new AppError('delete_not_allowed', 'Completion removing is not allowed in server config');
   }
 }
 
@@ -37,8 +37,8 @@ function fileFor(ctx: ProjectContext, taskId: number): CompletionFile {
  * requires it too); a PATCH may leave it out and change other fields only.
  */
 function completionBody(body: unknown, resultRequired: boolean): JsonObject {
-  if (!isJsonObject(body)) throw badRequest('Body must be a JSON object (the completion)');
-  if ((resultRequired || body.result !== undefined) && !Array.isArray(body.result)) throw badRequest('"result" must be a list');
+  if (!isJsonObject(body)) throw badRequest('Body must be a JSON object (the completion)', 'invalid_completion');
+  if ((resultRequired || body.result !== undefined) && !Array.isArray(body.result)) throw badRequest('"result" must be a list', 'invalid_completion');
   return body;
 }
 

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { ZipArchive } from 'archiver';
 import type { Response } from 'express';
 import type { CompletionFile } from '../domain/types.ts';
-import { badRequest } from '../http/errors.ts';
+import { badRequest } from '../errors.ts';
 import { findFormat, supportedFormats } from '../exporters/registry.ts';
 import { capName } from '../exporters/names.ts';
 import type { ExportContext, ExportFormat, ExportRecords, ExportSink, FileContent } from '../exporters/types.ts';

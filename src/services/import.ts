@@ -5,7 +5,7 @@
 // them again). Imported completions go to completions files only (0.8 also left a copy
 // inside tasks.json, which resurfaced later).
 import type { CompletionFile, JsonObject, NewTask, Task } from '../domain/types.ts';
-import { HttpError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { validateImportItems } from '../importers/validateTasks.ts';
 import { ImportFailure, NO_TASKS, tooManyTasks } from '../importers/errors.ts';
 import { collectFiles } from '../importers/kinds.ts';
@@ -36,10 +36,14 @@ export interface ImportOptions {
   startedAt?: number;
 }
 
-/** An import error in the shape the 0.8 import page prints: a list of messages. */
-export function importError(message: string | string[], status = 400): HttpError {
+/**
+ * An import error: the messages 0.8's import page printed (it got them as a bare list)
+ * are the errors field; detail is the first, with how many more there are.
+ */
+export function importError(message: string | string[], status = 400): AppError {
   const list = Array.isArray(message) ? message : [message];
-  return new HttpError(status, 'import_failed', list.join('\n'), list);
+  const detail = list.length > 1 ? `${list[0]} (and ${list.length - 1} more errors)` : (list[0] ?? '');
+  return new AppError(status === 413 ? 'import_too_large' : 'import_failed', detail, { errors: list });
 }
 
 /** Runs an import step, turning the importers' failures into import errors. */

@@ -3,7 +3,7 @@ import type { JsonObject, ProjectSettings } from '../domain/types.ts';
 import { SAMPLING_METHODS } from '../domain/types.ts';
 import { labelConfigLine, parseLabelConfig, type ParsedLabelConfig } from '../labelConfig/parse.ts';
 import { validateLabelConfig, type ValidationResult } from '../labelConfig/validate.ts';
-import { HttpError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { ProjectContext } from './context.ts';
 
 const AVAILABLE_STORAGES = [
@@ -71,6 +71,11 @@ export function serializeProject(ctx: ProjectContext): JsonObject {
   };
 }
 
+/** A refused config: 0.8's pages read the reasons from label_config. */
+export function invalidLabelConfig(errors: string[]): AppError {
+  return new AppError('invalid_label_config', errors.join('; '), { label_config: errors });
+}
+
 /** Validates a config against the project's tasks and completions. */
 export function checkLabelConfig(ctx: ProjectContext, xml: string): ValidationResult {
   const state = ctx.store.state;
@@ -87,7 +92,7 @@ export function checkLabelConfig(ctx: ProjectContext, xml: string): ValidationRe
 /** Saves config.xml with label_config_updated in config.json; a rejected config changes nothing. */
 export async function saveLabelConfig(ctx: ProjectContext, xml: string): Promise<void> {
   const result = checkLabelConfig(ctx, xml);
-  if (!result.ok) throw new HttpError(400, 'invalid_label_config', result.errors.join('; '), { label_config: result.errors });
+  if (!result.ok) throw invalidLabelConfig(result.errors);
   const text = xml.replace(/\r\n?/g, '\n');
   const settings: ProjectSettings = { ...ctx.store.state.settings, label_config_updated: true };
   await ctx.store.saveConfig(settings, text);

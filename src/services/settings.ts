@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ProjectSettings } from '../domain/types.ts';
 import { SAMPLING_METHODS } from '../domain/types.ts';
-import { badRequest } from '../http/errors.ts';
+import { badRequest } from '../errors.ts';
 import type { ProjectContext } from './context.ts';
 
 const patchSchema = z
@@ -23,13 +23,13 @@ const patchSchema = z
 
 export async function patchProject(ctx: ProjectContext, body: unknown): Promise<void> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('Body must be a JSON object of project settings');
+    throw badRequest('Body must be a JSON object of project settings', 'invalid_settings');
   }
   const parsed = patchSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? issue.path.join('.') : 'body';
-    throw badRequest(`${where}: ${issue.message}`);
+    throw badRequest(`${where}: ${issue.message}`, 'invalid_settings');
   }
   if (Object.keys(parsed.data).length === 0) return;
   const settings: ProjectSettings = { ...ctx.store.state.settings, ...parsed.data };

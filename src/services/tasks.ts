@@ -2,7 +2,7 @@
 // changing and deleting them.
 import type { CompletionFile, JsonObject, Task } from '../domain/types.ts';
 import { isCancelled, isJsonObject } from '../domain/types.ts';
-import { badRequest, notFound, unprocessableAs08 } from '../http/errors.ts';
+import { AppError, badRequest, notFound } from '../errors.ts';
 import type { ProjectState, TaskOrder } from '../storage/projectState.ts';
 import { TASK_ORDERS } from '../storage/projectState.ts';
 import type { ProjectContext } from './context.ts';
@@ -55,14 +55,14 @@ export interface ListQuery {
 export function parseListQuery(q: Record<string, unknown>): ListQuery {
   const int = (v: unknown, dflt: number) => {
     if (v === undefined) return dflt;
-    if (typeof v !== 'string' || !/^-?\d{1,9}$/.test(v.trim())) throw unprocessableAs08('Incorrect page or page_size');
+    if (typeof v !== 'string' || !/^-?\d{1,9}$/.test(v.trim())) throw new AppError('bad_page', 'Incorrect page or page_size');
     return Number(v);
   };
   const page = int(q.page, 1);
   const pageSize = int(q.page_size, 10);
-  if (page < 1 || pageSize < 1) throw unprocessableAs08('Incorrect page or page_size');
+  if (page < 1 || pageSize < 1) throw new AppError('bad_page', 'Incorrect page or page_size');
   const order = q.order === undefined ? 'id' : q.order;
-  if (typeof order !== 'string' || !(TASK_ORDERS as readonly string[]).includes(order)) throw unprocessableAs08('Incorrect order');
+  if (typeof order !== 'string' || !(TASK_ORDERS as readonly string[]).includes(order)) throw new AppError('bad_page', 'Incorrect order');
   const rawFields = typeof q.fields === 'string' ? q.fields : 'all';
   const list = rawFields.split(',').map((f) => f.trim()).filter(Boolean);
   const fields = list.length === 0 || list.includes('all') ? 'all' : list;
@@ -100,20 +100,20 @@ export async function deleteAllTasks(ctx: ProjectContext): Promise<void> {
 
 /** The fields a client may set on a task: data and predictions (validated as at import). */
 function taskChanges(ctx: ProjectContext, body: unknown, requireData: boolean): { data?: JsonObject; predictions?: JsonObject[] } {
-  if (!isJsonObject(body)) throw badRequest('Body must be a JSON object with "data" and/or "predictions"');
+  if (!isJsonObject(body)) throw badRequest('Body must be a JSON object with "data" and/or "predictions"', 'invalid_task');
   const unknownKeys = Object.keys(body).filter((k) => k !== 'data' && k !== 'predictions' && k !== 'id');
-  if (unknownKeys.length) throw badRequest(`Unknown task fields ${JSON.stringify(unknownKeys)}: only "data" and "predictions" can be set`);
-  if (requireData && body.data === undefined) throw badRequest('"data" is required');
+  if (unknownKeys.length) throw badRequest(`Unknown task fields ${JSON.stringify(unknownKeys)}: only "data" and "predictions" can be set`, 'invalid_task');
+  if (requireData && body.data === undefined) throw badRequest('"data" is required', 'invalid_task');
   const out: { data?: JsonObject; predictions?: JsonObject[] } = {};
   if (body.data !== undefined) {
-    if (!isJsonObject(body.data)) throw badRequest('"data" must be a JSON object');
+    if (!isJsonObject(body.data)) throw badRequest('"data" must be a JSON object', 'invalid_task');
     const problem = checkTaskData(body.data, currentDataTypes(ctx));
-    if (problem) throw badRequest(problem);
+    if (problem) throw badRequest(problem, 'invalid_task');
     out.data = body.data;
   }
   if (body.predictions !== undefined) {
     if (!Array.isArray(body.predictions) || !body.predictions.every((p) => isJsonObject(p) && Array.isArray(p.result))) {
-      throw badRequest('"predictions" must be a list of objects with a "result" list');
+      throw badRequest('"predictions" must be a list of objects with a "result" list', 'invalid_task');
     }
     out.predictions = body.predictions as JsonObject[];
   }

@@ -40,7 +40,7 @@ function appFor(f: ExportFormat, asZip: boolean) {
     next();
   });
   app.get('/export', async (_req, res) => sendExport({ ...t.project, log }, f, res, asZip));
-  app.use(errorHandler);
+  app.use(errorHandler(() => t.dir));
   return app;
 }
 

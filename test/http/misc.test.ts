@@ -108,7 +108,7 @@ describe('basic auth', () => {
       const res = await request(t.app).get(path);
       expect(res.status, path).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Basic realm="Login Required"');
-      expect(res.body).toEqual({ status: 401, detail: 'Could not verify your access level for that URL. You have to login with proper credentials' });
+      expect(res.body).toEqual({ status: 401, code: 'unauthorized', detail: 'Could not verify your access level for that URL. You have to login with proper credentials' });
     }
     const wrong = await request(t.app).get('/api/project').auth('ls', 'nope');
     expect(wrong.status).toBe(401);

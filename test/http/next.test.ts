@@ -8,7 +8,7 @@ import { makeTestApp, type TestApp } from '../helpers/app.ts';
 import { choiceCompletion, choiceResult, expectRejected, importTexts } from './support.ts';
 
 const next = (app: Express, annotator?: string) => request(app).get(annotator === undefined ? '/api/project/next' : `/api/project/next?annotator=${encodeURIComponent(annotator)}`);
-const NO_MORE = { status: 404, detail: 'No more tasks' };
+const NO_MORE = { status: 404, code: 'no_more_tasks', detail: 'No more tasks' };
 
 describe('GET /api/project/next', () => {
   let t: TestApp;

@@ -8,6 +8,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { expect } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../src/errors.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/ls082-projects/', import.meta.url));
 
@@ -112,8 +113,13 @@ export interface BadCase {
   body?: unknown;
   type?: string;
   status: number;
-  /** Exact expected body (parsed JSON); omitted for bodies checked by `check`. */
+  /**
+   * Fields the error body must have, beside the status, code and detail every error body
+   * has (checked by expectErrorShape); a list is the errors field of an import error.
+   */
   expected?: unknown;
+  /** The catalogue code expected. */
+  code?: ErrorCode;
   /** A pattern the raw body must match (for text replies). */
   text?: RegExp;
   /** Response headers that must have these values (lower-case names). */
@@ -143,11 +149,28 @@ export async function expectRejected(t: TestApp, cases: BadCase[], auth?: Creden
     expect(res.status, `${label}: status (body ${res.text})`).toBe(c.status);
     expect(res.status, label).toBeLessThan(500);
     expect(res.text, `${label}: no traceback`).not.toMatch(/traceback|at .*\.ts:\d+/i);
-    if (c.expected !== undefined) expect(res.body, `${label}: body`).toEqual(c.expected);
+    expectErrorShape(res, label);
+    if (c.code !== undefined) expect(res.body.code, `${label}: code`).toBe(c.code);
+    // A list is what 0.8 sent for import errors: now the errors field of the same shape.
+    if (Array.isArray(c.expected)) expect(res.body.errors, `${label}: errors`).toEqual(c.expected);
+    else if (c.expected !== undefined) expect(res.body, `${label}: body`).toMatchObject(c.expected as object);
     if (c.text !== undefined) expect(res.text, `${label}: text`).toMatch(c.text);
     for (const [name, value] of Object.entries(c.responseHeaders ?? {})) expect(res.headers[name], `${label}: ${name}`).toBe(value);
     await expectUnchanged(t, before, label, auth);
   }
+}
+
+/**
+ * Every error answer has one shape: {"status", "code", "detail", ...}, the status that of
+ * the response, the code one of the catalogue with that status.
+ */
+export function expectErrorShape(res: { status: number; body: unknown; headers: Record<string, string> }, label = 'error'): void {
+  expect(res.headers['content-type'], `${label}: JSON`).toMatch(/^application\/json/);
+  const body = res.body as { status?: unknown; code?: unknown; detail?: unknown };
+  expect(body.status, `${label}: status field`).toBe(res.status);
+  expect(typeof body.detail, `${label}: detail field`).toBe('string');
+  expect(Object.keys(ERROR_CATALOGUE), `${label}: code ${String(body.code)} in the catalogue`).toContain(body.code);
+  expect(ERROR_CATALOGUE[body.code as ErrorCode].status, `${label}: status of ${String(body.code)}`).toBe(res.status);
 }
 
 /** A multipart/form-data body with text fields, for rows of a bad-request table. */

@@ -37,7 +37,7 @@ describe('JSON files are held to the depth limit of JSON bodies', () => {
     await setConfig(t, CONFIGS.noKeys);
     const res = await request(t.app).post('/api/project/import').attach('tasks.json', Buffer.from(file), 'tasks.json').attach('pic.png', PNG, 'pic.png');
     expect(res.status).toBe(400);
-    expect(res.body).toEqual([`Failed to parse input file tasks.json: ${TOO_DEEP}`]);
+    expect(res.body.errors).toEqual([`Failed to parse input file tasks.json: ${TOO_DEEP}`]);
     await expectNothingStored();
   });
 
@@ -58,7 +58,7 @@ describe('JSON files are held to the depth limit of JSON bodies', () => {
     await setConfig(t, CONFIGS.noKeys);
     const res = await request(t.app).post('/api/project/import').attach('file', zip, 'x.zip');
     expect(res.status).toBe(400);
-    expect(res.body).toEqual([`Failed to parse input file x.zip/in/tasks.json: ${TOO_DEEP}`]);
+    expect(res.body.errors).toEqual([`Failed to parse input file x.zip/in/tasks.json: ${TOO_DEEP}`]);
     await expectNothingStored();
   });
 
@@ -70,7 +70,7 @@ describe('JSON files are held to the depth limit of JSON bodies', () => {
     try {
       const res = await request(t.app).post('/api/project/import').type('form').send({ url: `${server.base}/tasks.json` });
       expect(res.status).toBe(400);
-      expect(res.body).toEqual([`Failed to parse input file tasks.json: ${TOO_DEEP}`]);
+      expect(res.body.errors).toEqual([`Failed to parse input file tasks.json: ${TOO_DEEP}`]);
       await expectNothingStored();
     } finally {
       await server.close();
@@ -86,7 +86,7 @@ describe('tasks too large for one journal record', () => {
     const start = performance.now();
     const res = await request(t.app).post('/api/project/import').attach('a.csv', csv, 'a.csv').attach('p.png', PNG, 'p.png');
     expect(res.status).toBe(413);
-    expect(res.body).toEqual([`The tasks of this import are too large to store at once (over ${MAX_IMPORT_CHARS} characters of JSON); import them in smaller parts`]);
+    expect(res.body.errors).toEqual([`The tasks of this import are too large to store at once (over ${MAX_IMPORT_CHARS} characters of JSON); import them in smaller parts`]);
     expect(performance.now() - start).toBeLessThan(5000); // was a 500 after ~16 s
     await expectNothingStored();
   });

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { HttpError } from '../../src/http/errors.ts';
+import { AppError } from '../../src/errors.ts';
 import { commitImport, prepareFiles } from '../../src/services/import.ts';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
 import { CONFIGS, setConfig, storedNameOf, storedTasks, uploadedFiles } from './support.ts';
@@ -36,10 +36,10 @@ it('a config that needs a key the tasks lack: 400 with the per-item errors, no t
   // No tasks yet, so a config needing a second key is accepted.
   await setConfig(t, CONFIGS.twoKeys);
   const err = await commitImport(t.project, prepared).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(HttpError);
-  expect((err as HttpError).status).toBe(400);
+  expect(err).toBeInstanceOf(AppError);
+  expect((err as AppError).status).toBe(400);
   const url = (prepared.tasks[0]!.data as Record<string, string>).image;
-  expect((err as HttpError).body).toEqual([`Error at item 0: "caption" key is expected in task data [assume: item["data"] = task root with values] :: {"data":{"$undefined$":"${url}"}}`]);
+  expect((err as AppError).extra.errors).toEqual([`Error at item 0: "caption" key is expected in task data [assume: item["data"] = task root with values] :: {"data":{"$undefined$":"${url}"}}`]);
   expect(storedTasks(t)).toEqual([]);
   expect(await uploadedFiles(t)).toEqual([]);
 });

@@ -46,7 +46,7 @@ describe('through the import route', () => {
     await setConfig(t, '<View><Table name="tbl" value="$constructor"/></View>');
     const res = await request(t.app).post('/api/project/import').send([{ other: 1 }]);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual(['Error at item 0: "constructor" key is expected in task data [assume: item as is = task root with values]  :: {"other":1}']);
+    expect(res.body.errors).toEqual(['Error at item 0: "constructor" key is expected in task data [assume: item as is = task root with values]  :: {"other":1}']);
   });
 
   it('a "__proto__" CSV column is kept as data', async () => {
@@ -76,7 +76,7 @@ describe('through the import route', () => {
       .post('/api/project/import')
       .attach('t.json', Buffer.from('[{"__proto__": {"text": "x"}}, {"data": {"text": "y"}, "completions": [{"__proto__": {"result": []}}]}]'), 't.json');
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual([
+    expect(bad.body.errors).toEqual([
       'Error at item 0: "text" key is expected in task data [assume: item as is = task root with values]  :: {"__proto__":{"text":"x"}}',
       'Error at item 1: Completion must have "result" fields :: {"data":{"text":"y"},"completions":[{"__proto__":{"result":[]}}]}',
     ]);

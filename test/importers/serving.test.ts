@@ -141,7 +141,7 @@ describe('serving imported files', () => {
   ])('%s is 404', async (path) => {
     const res = await rawGet(t, path);
     expect(res.status).toBe(404);
-    expect(JSON.parse(res.body.toString())).toEqual({ status: 404, detail: 'File not found' });
+    expect(JSON.parse(res.body.toString())).toEqual({ status: 404, code: 'file_not_found', detail: 'File not found' });
   });
 });
 
@@ -183,7 +183,7 @@ describe('GET /data/<path>?d=<dir>: local files (opt-in)', () => {
     t = await makeTestApp();
     const res = await request(t.app).get(`/data/config.json?d=${encodeURIComponent(t.dir)}`);
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ status: 403, detail: 'Serving local files is not allowed. Set ALLOW_SERVING_LOCAL_FILES=true to enable local serving' });
+    expect(res.body).toEqual({ status: 403, code: 'local_files_disabled', detail: 'Serving local files is not allowed. Set ALLOW_SERVING_LOCAL_FILES=true to enable local serving' });
   });
 
   it('serves <d>/<path> when on, and still refuses ".." and relative folders', async () => {

@@ -34,7 +34,7 @@ describe('archives expand to at most the upload limit', () => {
     expect(zip.length).toBeLessThan(LIMIT);
     const res = await request(t.app).post('/api/project/import').attach('file', zip, 'a.zip');
     expect(res.status).toBe(413);
-    expect(res.body).toEqual([`Failed to parse input file a.zip: archives may expand to at most ${LIMIT} bytes`]);
+    expect(res.body.errors).toEqual([`Failed to parse input file a.zip: archives may expand to at most ${LIMIT} bytes`]);
     await expectNothingStored();
   });
 
@@ -45,7 +45,7 @@ describe('archives expand to at most the upload limit', () => {
     const zip = await makeZip([png(1), png(2), png(3), png(4)]);
     const res = await request(t.app).post('/api/project/import').attach('file', zip, 'pics.zip');
     expect(res.status).toBe(413);
-    expect(res.body).toEqual([`Failed to parse input file pics.zip: archives may expand to at most ${LIMIT} bytes`]);
+    expect(res.body.errors).toEqual([`Failed to parse input file pics.zip: archives may expand to at most ${LIMIT} bytes`]);
     await expectNothingStored();
   });
 
@@ -136,7 +136,7 @@ describe('multipart text fields count toward the upload limit', () => {
     const body = form(...Array.from({ length: 5 }, (_, i) => fieldPart(`f${i}`, 'a'.repeat(900 * 1024))));
     const res = await postChunked(t.app, '/api/project/import', BOUNDARY, body);
     expect(res.status).toBe(413);
-    expect(res.body).toEqual([`Maximum total size of all files is 10240 bytes, current size is at least ${900 * 1024 + 2} bytes`]);
+    expect((res.body as { errors: string[] }).errors).toEqual([`Maximum total size of all files is 10240 bytes, current size is at least ${900 * 1024 + 2} bytes`]);
   });
 
   it('a file and a field each under the limit but over it together: 413, nothing stored', async () => {
@@ -145,7 +145,7 @@ describe('multipart text fields count toward the upload limit', () => {
     const body = form(fieldPart('note', 'n'.repeat(6000)), filePart('a.txt', 'line\n'.repeat(1200)));
     const res = await postChunked(t.app, '/api/project/import', BOUNDARY, body);
     expect(res.status).toBe(413);
-    expect((res.body as string[])[0]).toMatch(/^Maximum total size of all files is 10240 bytes, current size is at least \d+ bytes$/);
+    expect((res.body as { errors: string[] }).errors[0]).toMatch(/^Maximum total size of all files is 10240 bytes, current size is at least \d+ bytes$/);
     await expectNothingStored();
   });
 
@@ -173,14 +173,14 @@ describe('multipart forms of the config routes', () => {
     const extra = Array.from({ length: 20 }, (_, i) => fieldPart(`x${i}`, 'v'));
     const res = await postChunked(t.app, '/api/project/config', BOUNDARY, form(fieldPart('label_config', config), ...extra));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ status: 400, detail: 'Too many fields' });
+    expect(res.body).toEqual({ status: 400, code: 'bad_multipart', detail: 'Too many fields' });
   });
 
   it('a label_config field over twice the largest config: 400 from multer, before the parser', async () => {
     t = await makeTestApp();
     const res = await postChunked(t.app, '/api/validate-config', BOUNDARY, form(fieldPart('label_config', ' '.repeat(2 * MAX_CONFIG_BYTES + 1))));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ status: 400, detail: 'Field value too long' });
+    expect(res.body).toEqual({ status: 400, code: 'bad_multipart', detail: 'Field value too long' });
   });
 
   it('a label_config field just over the config limit reaches the parser, which names the limit', async () => {

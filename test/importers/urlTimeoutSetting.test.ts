@@ -25,7 +25,7 @@ describe('URL import timeout setting', () => {
     const res = await request(t.app).post('/api/project/import').type('form').send({ url });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual([`Download of ${url} timed out after 300 ms`]);
+    expect(res.body.errors).toEqual([`Download of ${url} timed out after 300 ms`]);
     expect((await request(t.app).get('/api/project')).body.task_count).toBe(0);
   });
 });

@@ -83,7 +83,7 @@ describe('GET|POST /api/import-example', () => {
   ])('400 "error while example generating" for $name', async ({ query }) => {
     const res = await request(t.app).get('/api/import-example').query(query);
     expect(res.status).toBe(400);
-    expect(res.text).toBe('error while example generating');
+    expect(res.body).toEqual({ status: 400, code: 'example_failed', detail: 'error while example generating' });
   });
 
   it('validates against the project: a config the tasks do not fit gets no example', async () => {
@@ -91,7 +91,7 @@ describe('GET|POST /api/import-example', () => {
     expect((await request(t.app).post('/api/project/import').send([{ text: 'a' }])).status).toBe(201);
     const res = await request(t.app).get('/api/import-example').query({ label_config: '<View><Image name="i" value="$image"/></View>' });
     expect(res.status).toBe(400);
-    expect(res.text).toBe('error while example generating');
+    expect(res.body).toEqual({ status: 400, code: 'example_failed', detail: 'error while example generating' });
   });
 });
 
@@ -138,7 +138,7 @@ describe('GET /api/import-example-file', () => {
     await saveConfig(config);
     const res = await request(t.app).get('/api/import-example-file').query({ q });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ status: 400, detail });
+    expect(res.body).toEqual({ status: 400, code: 'example_failed', detail });
   });
 
   it('400 "error while example generating" when the saved config does not parse', async () => {
@@ -151,7 +151,7 @@ describe('GET /api/import-example-file', () => {
     const res = await request(broken.app).get('/api/import-example-file');
     await broken.close();
     expect(res.status).toBe(400);
-    expect(res.text).toBe('error while example generating');
+    expect(res.body).toEqual({ status: 400, code: 'example_failed', detail: 'error while example generating' });
   });
 });
 

@@ -47,7 +47,7 @@ describe('shipped tasks that do not match their config are refused, with an erro
   ])('$name: "$key" key is expected', async ({ name, key }) => {
     const { res, items } = await importInto(name);
     expect(res.status).toBe(400);
-    const errors = res.body as string[];
+    const errors = res.body.errors as string[];
     // At most 100 entries, the last one "..." when items were left out.
     const listed = items.length > 99 ? 99 : items.length;
     expect(errors).toHaveLength(items.length > 99 ? 100 : items.length);
