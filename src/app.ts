@@ -38,7 +38,9 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // 503 and 507 say the store cannot write: the store logs that once at error level,
+      // the requests it refuses meanwhile are warnings.
+      customLogLevel: (_req, res, err) => (res.statusCode === 503 || res.statusCode === 507 ? 'warn' : err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
   app.use(basicAuth(settings.AUTH_USERNAME, settings.AUTH_PASSWORD));

@@ -2,7 +2,7 @@
 // is applied to memory at once (so the request that made it, and the next one, see it)
 // and acknowledged once its journal record is on disk. Checkpoints fold the journal back
 // into the 0.8 files beside traffic. Reads come from ProjectState, in memory.
-import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompletionFile, ProjectSettings, Task } from '../domain/types.ts';
 import { completionFileText } from '../util/json.ts';
@@ -10,7 +10,8 @@ import { forEachLimit } from '../util/pool.ts';
 import { fsyncDir, writeFileAtomic } from './atomicFile.ts';
 import { readCompletionFiles, readJsonObjectFile, readTasksFile, tasksFileLines } from './checkpoint.ts';
 import { defaultSettings, DEFAULT_LABEL_CONFIG, withDefaults } from './defaults.ts';
-import { DamagedFileError, Journal, readJournal } from './journal.ts';
+import { DamagedFileError, Journal, readJournal, type Undo } from './journal.ts';
+import { isSystemError, storageError } from '../errors.ts';
 import { acquireLock } from './lock.ts';
 import { ProjectState } from './projectState.ts';
 
@@ -42,6 +43,12 @@ export interface OpenOptions {
   /** Journal size that starts a checkpoint. */
   checkpointBytes?: number;
   onCheckpointError?: (err: Error) => void;
+  /** A journal write failed (disk full, I/O error); called once until writes work again. */
+  onWriteFailure?: (err: Error) => void;
+  /** Journal writes work again after a failure. */
+  onWriteRecovery?: () => void;
+  /** Opens the journal for appending; tests wrap the handle to inject write faults. */
+  openJournalFile?: (path: string) => Promise<FileHandle>;
 }
 
 export class ProjectNotFoundError extends Error {}
@@ -56,7 +63,12 @@ export class ProjectStore {
   private tasksDirty = false;
   private marksDirty = false;
   private checkpointRunning: Promise<void> | null = null;
-  private checkpointBroken = false;
+  /**
+   * A checkpoint failed after rotating the journal: journal.prev.jsonl is still needed. The
+   * next checkpoint writes the files again without rotating (a rotation would overwrite it),
+   * then removes it.
+   */
+  private previousJournalPending = false;
   /** Journal size that starts the next checkpoint (pushed further after a failed one). */
   private checkpointAtBytes = 0;
   private closed = false;
@@ -111,7 +123,10 @@ export class ProjectStore {
         await unlink(prevPath);
         await fsyncDir(this.dir);
       }
-      this.journal = await Journal.open(this.path(FILES.journal));
+      this.journal = await Journal.open(this.path(FILES.journal), {
+        onFailure: (err) => this.options.onWriteFailure?.(this.asStorageError(err)),
+        onRecovery: () => this.options.onWriteRecovery?.(),
+      }, this.options.openJournalFile);
     } catch (err) {
       await this.releaseLock();
       throw err;
@@ -209,12 +224,79 @@ export class ProjectStore {
     } catch (err) {
       return Promise.reject(err);
     }
+    // Memory changes now, so the next request builds on this one (ids, completion files);
+    // if the record cannot be written the journal undoes it (and everything queued after
+    // it) before anyone is told, so a failed write leaves nothing visible.
+    const undo = this.undoFor(record);
     this.replay(record);
-    const done = this.journal.append(line);
-    if (this.journal.bytes >= this.checkpointAtBytes && !this.checkpointRunning && !this.checkpointBroken) {
+    const done = this.journal.append(line, undo).catch((err: unknown) => {
+      throw this.asStorageError(err);
+    });
+    if (this.journal.bytes >= this.checkpointAtBytes && !this.checkpointRunning) {
       void done.then(() => this.checkpoint()).catch((err: Error) => this.options.onCheckpointError?.(err));
     }
     return done;
+  }
+
+  /** A failed system call as the client sees it: 507 when the disk is full, else 503. */
+  private asStorageError(err: unknown): Error {
+    return isSystemError(err) ? storageError(err, this.dir) : (err as Error);
+  }
+
+  /** What puts memory back as it was before `r` (run if r's journal write fails). */
+  private undoFor(r: JournalRecord): Undo {
+    const s = this.state;
+    switch (r.t) {
+      case 'config': {
+        const { settings, labelConfig } = s;
+        return () => {
+          s.settings = settings;
+          s.labelConfig = labelConfig;
+        };
+      }
+      case 'tasks':
+        return this.restoreEntities([...r.tasks.map((t) => t.id), ...(r.files ?? []).map((f) => f.id)]);
+      case 'task':
+        return this.restoreEntities([r.task.id]);
+      case 'deltask':
+      case 'file':
+      case 'delfile':
+        return this.restoreEntities([r.t === 'file' ? r.file.id : r.id]);
+      case 'clear':
+      case 'clearfiles': {
+        // Rare and whole-project: keep the maps as they are (references, not copies).
+        const tasks = [...s.tasks.values()];
+        const files = [...s.files.values()];
+        const marks = [...s.completionIdMarks];
+        return () => {
+          s.clearTasks();
+          for (const f of files) s.putFile(f);
+          for (const t of tasks) s.putTask(t);
+          for (const [id, m] of marks) s.completionIdMarks.set(id, m);
+          for (const f of files) this.dirtyFiles.add(f.id);
+          this.tasksDirty = true;
+          this.marksDirty = true;
+        };
+      }
+    }
+  }
+
+  /** Undo for records that touch these ids: each task, completion file and id mark as now. */
+  private restoreEntities(ids: number[]): Undo {
+    const s = this.state;
+    const before = ids.map((id) => ({ id, task: s.tasks.get(id), file: s.files.get(id), mark: s.completionIdMarks.get(id) }));
+    return () => {
+      for (const { id, task, file, mark } of before) {
+        s.deleteTask(id); // the task and its file, if any
+        if (file) s.putFile(file);
+        if (task) s.putTask(task);
+        if (mark === undefined) s.completionIdMarks.delete(id);
+        else s.completionIdMarks.set(id, mark);
+        this.dirtyFiles.add(id);
+      }
+      this.tasksDirty = true;
+      this.marksDirty = true;
+    };
   }
 
   // ---- the store's interface ----
@@ -222,8 +304,10 @@ export class ProjectStore {
   /** Replaces config.json (and config.xml when given) together. */
   async saveConfig(settings: ProjectSettings, labelConfig?: string): Promise<void> {
     await this.commit(labelConfig === undefined ? { t: 'config', settings } : { t: 'config', settings, labelConfig });
-    // Written through at once as well, so the folder reads right at any time.
-    await this.writeConfigFiles();
+    // Written through at once as well, so the folder reads right at any time. The change
+    // is durable in the journal already: if these files cannot be written now (a full
+    // disk), the request still succeeded, and the next checkpoint writes them.
+    await this.writeConfigFiles().catch((err: Error) => this.options.onCheckpointError?.(err));
   }
 
   /** The id the next imported task gets: max existing id + 1, or 0 (as 0.8). */
@@ -280,6 +364,13 @@ export class ProjectStore {
     return { tasks, files, marks };
   }
 
+  /** A checkpoint that failed: what its snapshot was to write is dirty again. */
+  private restoreDirty(snap: ReturnType<ProjectStore['takeSnapshot']>): void {
+    if (snap.tasks) this.tasksDirty = true;
+    if (snap.marks) this.marksDirty = true;
+    for (const [id] of snap.files) this.dirtyFiles.add(id);
+  }
+
   private async writeCheckpointFiles(snap: ReturnType<ProjectStore['takeSnapshot']>): Promise<void> {
     const compDir = this.path(FILES.completions);
     await mkdir(compDir, { recursive: true });
@@ -319,25 +410,28 @@ export class ProjectStore {
   checkpoint(): Promise<void> {
     if (this.checkpointRunning) return this.checkpointRunning;
     const run = async () => {
-      let snap;
-      try {
-        snap = this.takeSnapshot();
-      } catch (err) {
-        // Nothing was rotated or written; try again once the journal has grown further.
-        this.checkpointAtBytes = this.journal.bytes + this.checkpointBytes;
-        throw err;
-      }
+      const snap = this.takeSnapshot();
       const prev = this.path(FILES.previousJournal);
-      await this.journal.rotate(prev);
-      this.checkpointAtBytes = this.checkpointBytes;
+      let rotated = this.previousJournalPending;
+      // Queued at once, so it completes only once every record the snapshot holds is
+      // durable, and fails if one of them fails (memory is then rolled back, and the
+      // snapshot must not reach the files).
+      const snapshotDurable = rotated ? this.journal.drain() : this.journal.rotate(prev);
       try {
+        await snapshotDurable;
+        rotated = true;
+        this.checkpointAtBytes = this.checkpointBytes;
         await this.writeCheckpointFiles(snap);
         await unlink(prev);
         await fsyncDir(this.dir);
+        this.previousJournalPending = false;
       } catch (err) {
-        // The previous journal stays; it is replayed at the next start. No further
-        // checkpoint may rotate over it.
-        this.checkpointBroken = true;
+        // What the snapshot held is still to be written; try again once the journal has
+        // grown further (or at shutdown). A rotated journal stays until then, and is
+        // replayed at the next start if there is none.
+        this.restoreDirty(snap);
+        this.previousJournalPending = rotated;
+        this.checkpointAtBytes = this.journal.bytes + this.checkpointBytes;
         throw err;
       }
     };
@@ -357,7 +451,7 @@ export class ProjectStore {
     await this.journal.drain().catch(() => {});
     if (this.checkpointRunning) await this.checkpointRunning.catch(() => {});
     let failure: unknown;
-    if (options.checkpoint !== false && !this.checkpointBroken) await this.checkpoint().catch((err: unknown) => (failure = err));
+    if (options.checkpoint !== false) await this.checkpoint().catch((err: unknown) => (failure = err));
     this.closed = true;
     await this.journal.close();
     await this.releaseLock();
