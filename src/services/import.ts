@@ -155,9 +155,16 @@ export async function importFiles(ctx: ProjectContext, files: InputFile[], work:
   return commitImport(ctx, await prepareFiles(ctx, files, work), options);
 }
 
-/** Downloads a URL into the workspace and imports it as a file of that name. */
+/** Downloads a URL into the workspace (from allowed addresses only) and imports it as a file of that name. */
 export async function importUrl(ctx: ProjectContext, url: string, work: ImportWorkspace, options: ImportOptions = {}): Promise<ImportResult> {
-  const file = await asImportError(() => downloadUrl(url, { tempDir: work.tempDir, maxBytes: ctx.settings.MAX_UPLOAD_SIZE, timeoutMs: ctx.settings.URL_IMPORT_TIMEOUT_MS }));
+  const file = await asImportError(() =>
+    downloadUrl(url, {
+      tempDir: work.tempDir,
+      maxBytes: ctx.settings.MAX_UPLOAD_SIZE,
+      timeoutMs: ctx.settings.URL_IMPORT_TIMEOUT_MS,
+      allow: ctx.settings.FETCH_ALLOW,
+    }),
+  );
   return importFiles(ctx, [file], work, options);
 }
 
