@@ -4,7 +4,8 @@
 // trusted Content-Length), and the kind taken from the URL's path, not from whatever the
 // query string ends with (Quirk Q-I5). And the download connects only to public addresses
 // unless FETCH_ALLOW says otherwise (net/outbound.ts): asked for
-// http://127.0.0.1:8080/api/tasks, 0.8 imported the server's own tasks.
+// http://127.0.0.1:8080/api/tasks, 0.8 imported the server's own tasks. A download stops
+// when the import's client goes away.
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,6 +75,8 @@ export interface DownloadOptions {
   timeoutMs?: number;
   /** FETCH_ALLOW: non-public hosts and ranges that may be downloaded from. */
   allow: AllowList;
+  /** Fires when the download is no longer wanted (its client went away); the download stops. */
+  signal?: AbortSignal;
 }
 
 let downloads = 0;
@@ -89,9 +92,11 @@ export async function downloadUrl(raw: string, options: DownloadOptions): Promis
     throw new ImportFailure(`Only http and https URLs can be imported, not ${url.protocol.replace(/:$/, '')}: ${raw}`);
   }
   const timeoutMs = options.timeoutMs ?? URL_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   const failed = (err: unknown): ImportFailure => {
-    if (signal.aborted) return new ImportFailure(`Download of ${raw} timed out after ${timeoutMs} ms`);
+    if (timeout.aborted) return new ImportFailure(`Download of ${raw} timed out after ${timeoutMs} ms`);
+    if (options.signal?.aborted) return new ImportFailure(`Download of ${raw} stopped: ${(options.signal.reason as Error)?.message ?? 'cancelled'}`);
     if (err instanceof OutboundRefused) return new ImportFailure(err.message);
     return new ImportFailure(`Download of ${raw} failed: ${(err as Error).message}`);
   };

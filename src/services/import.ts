@@ -34,6 +34,8 @@ export interface ImportOptions {
   dedupe?: boolean;
   /** When the request began, for "duration". */
   startedAt?: number;
+  /** Fires when the import's client has gone away: a URL download in progress stops. */
+  signal?: AbortSignal;
 }
 
 /** An import error in the shape the 0.8 import page prints: a list of messages. */
@@ -163,6 +165,7 @@ export async function importUrl(ctx: ProjectContext, url: string, work: ImportWo
       maxBytes: ctx.settings.MAX_UPLOAD_SIZE,
       timeoutMs: ctx.settings.URL_IMPORT_TIMEOUT_MS,
       allow: ctx.settings.FETCH_ALLOW,
+      signal: options.signal,
     }),
   );
   return importFiles(ctx, [file], work, options);
