@@ -148,7 +148,7 @@ const REFUSED_IMPORTS: RefusedImport[] = [
     frontHits: 1,
   },
   {
-    name: 'a redirect from an allowed host to a name that resolves to loopback',
+    name: 'a redirect from an allowed host to a numeric form of loopback (127.1)',
     allow: 'localhost',
     url: () => via(`http://127.1:${S()}/tasks.json`),
     message: () =>
