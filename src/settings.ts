@@ -1,6 +1,7 @@
 // Settings come only from environment variables, parsed and checked once at start-up.
 // A wrong value stops the start with a message that names the variable.
 import { z } from 'zod';
+import { ALLOW_NOTHING, parseAllowList } from './net/addresses.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -15,6 +16,16 @@ const byteSize = z
     const mult = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1;
     return Number(m[1]) * mult;
   });
+
+/** Comma-separated host names, addresses and CIDR ranges (net/addresses.ts). */
+const allowList = z.string().transform((v, ctx) => {
+  try {
+    return parseAllowList(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 const positiveInt = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().positive());
 
@@ -48,6 +59,11 @@ export const settingsSchema = z.object({
   URL_IMPORT_TIMEOUT_MS: positiveInt.default(120_000),
   /** Time an export may spend fetching one remote image or audio file, in milliseconds. */
   EXPORT_FETCH_TIMEOUT_MS: positiveInt.default(10_000),
+  /**
+   * Hosts and ranges that URL imports and exports may fetch from although they are not on
+   * the public internet (loopback, private, link-local ...): none by default.
+   */
+  FETCH_ALLOW: allowList.default(ALLOW_NOTHING),
 });
 
 export type Settings = Readonly<z.output<typeof settingsSchema>>;

@@ -2,11 +2,16 @@
 // into the export folder the way export.md §9.3 describes, with its fix: an uploaded file
 // (/data/upload/<name>) is copied from the project's upload/ folder (0.8.2 tried to fetch
 // the relative URL, failed, and left the URL). A remote http(s) file is fetched with a
-// time and size limit. Whatever cannot be had keeps its URL and never fails the export.
+// time and size limit, from public addresses only unless FETCH_ALLOW says otherwise
+// (net/outbound.ts: a task pointing at http://127.0.0.1/... or the cloud metadata address
+// must not put the answer into the zip). Whatever cannot be had keeps its URL and never
+// fails the export.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, resolve, sep } from 'node:path';
+import type { AllowList } from '../net/addresses.ts';
+import { fetchOutbound, OutboundRefused } from '../net/outbound.ts';
 import type { ExportContext, ExportSink, FileContent } from './types.ts';
 import { capName } from './names.ts';
 
@@ -90,36 +95,53 @@ async function isFile(path: string): Promise<boolean> {
   );
 }
 
-/** GET url into memory, within the time and size limits, until `stop` fires; throws on any failure. */
-export async function fetchRemote(url: string, timeoutMs: number, maxBytes: number, stop?: AbortSignal): Promise<Buffer> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const res = await fetch(url, { signal: stop ? AbortSignal.any([timeout, stop]) : timeout, redirect: 'follow' });
-  if (!res.ok || !res.body) {
-    await res.body?.cancel();
+export interface FetchLimits {
+  timeoutMs: number;
+  maxBytes: number;
+  /** FETCH_ALLOW: non-public hosts and ranges that may be fetched from. */
+  allow: AllowList;
+  /** Stops the fetch (the export's client went away). */
+  signal?: AbortSignal;
+}
+
+/** GET url into memory, within the time and size limits, until the signal fires; throws on any failure. */
+export async function fetchRemote(url: string, limits: FetchLimits): Promise<Buffer> {
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  const signal = limits.signal ? AbortSignal.any([timeout, limits.signal]) : timeout;
+  const res = await fetchOutbound(url, { allow: limits.allow, signal });
+  if (res.status < 200 || res.status > 299) {
+    res.cancel();
     throw new Error(`HTTP ${res.status}`);
   }
   const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
-    await res.body.cancel();
-    throw new Error(`larger than ${maxBytes} bytes`);
+  if (declared > limits.maxBytes) {
+    res.cancel();
+    throw new Error(`larger than ${limits.maxBytes} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
-    chunks.push(Buffer.from(chunk));
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > limits.maxBytes) throw new Error(`larger than ${limits.maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+  } finally {
+    res.cancel();
   }
   return Buffer.concat(chunks);
 }
 
+/** Connection errors that say the host is down or unreachable, not that one file is missing. */
+const HOST_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH']);
+
 /**
  * Whether a failed fetch says the host is down or unreachable (timed out, refused, no such
- * name: fetch's TypeError "fetch failed"), rather than that this one file is missing or
- * too large.
+ * name), rather than that this one file is missing or too large.
  */
 function hostDown(err: unknown): boolean {
-  return err instanceof TypeError || (err instanceof Error && err.name === 'TimeoutError');
+  const e = err as NodeJS.ErrnoException;
+  return e?.name === 'TimeoutError' || HOST_DOWN_CODES.has(e?.code ?? '');
 }
 
 /**
@@ -194,12 +216,16 @@ export class MediaFolder<Meta> {
     if (this.hostsDown.has(host)) return { fileName: url };
     let bytes: Buffer;
     try {
-      bytes = await fetchRemote(url, this.ctx.fetchTimeoutMs, this.ctx.maxFetchBytes, this.ctx.signal);
+      bytes = await fetchRemote(url, { timeoutMs: this.ctx.fetchTimeoutMs, maxBytes: this.ctx.maxFetchBytes, allow: this.ctx.fetchAllow, signal: this.ctx.signal });
     } catch (err) {
       this.ctx.signal.throwIfAborted();
+      if (err instanceof OutboundRefused) {
+        this.ctx.log?.warn(`export: ${err.message}; the URL is kept`);
+        return { fileName: url };
+      }
       const down = hostDown(err);
       if (down) this.hostsDown.add(host);
-      const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       this.ctx.log?.warn(`export: unable to download ${url} (${why}); its URL is kept${down ? `, and the other URLs on ${host} are not tried` : ''}`);
       return { fileName: url };
     }

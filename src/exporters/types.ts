@@ -2,6 +2,7 @@
 // project's completion files (records) plus a supports(config) rule.
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { AllowList } from '../net/addresses.ts';
 import type { CompletionFile } from '../domain/types.ts';
 import type { ParsedLabelConfig } from '../labelConfig/parse.ts';
 
@@ -35,6 +36,8 @@ export interface ExportContext {
   fetchTimeoutMs: number;
   /** Largest remote file fetched into an export, in bytes. */
   maxFetchBytes: number;
+  /** FETCH_ALLOW: non-public hosts and ranges remote files may be fetched from. */
+  fetchAllow: AllowList;
   /** The base URL imports put before /data/upload/... ('' when they are relative). */
   publicUrl: string;
   /**

@@ -67,10 +67,23 @@ function fromJson(c: ProjectContext, body: unknown, options: ImportOptions): Pro
   return importItems(c, items, { request: items.length }, options);
 }
 
+/**
+ * A signal that fires when the client goes away before its answer is sent, so a URL
+ * download does not run on for minutes for nobody. It listens on the response: the
+ * request's own 'close' fires as soon as its body has been read, the client still there.
+ */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort(new Error('the client closed the connection'));
+  });
+  return gone.signal;
+}
+
 export function importHandler(ctx: () => ProjectContext): RequestHandler {
   return async (req: Request, res: Response) => {
     const c = ctx();
-    const options: ImportOptions = { dedupe: flag(req.query.dedupe), startedAt: performance.now() };
+    const options: ImportOptions = { dedupe: flag(req.query.dedupe), startedAt: performance.now(), signal: clientGone(res) };
     let result: ImportResult;
     if (req.is('multipart/form-data')) result = await fromMultipart(c, req, res, options);
     else if (req.is('application/x-www-form-urlencoded')) result = await fromUrlForm(c, req, res, options);

@@ -2,18 +2,22 @@
 // temporary folder and then handled like an uploaded file of that name. Unlike 0.8: only
 // http and https, TLS verified, a timeout, the size cap enforced while streaming (0.8
 // trusted Content-Length), and the kind taken from the URL's path, not from whatever the
-// query string ends with (Quirk Q-I5). SSRF is not guarded against: a server that can
-// reach internal addresses can be asked to fetch them, as in 0.8.
+// query string ends with (Quirk Q-I5). And the download connects only to public addresses
+// unless FETCH_ALLOW says otherwise (net/outbound.ts): asked for
+// http://127.0.0.1:8080/api/tasks, 0.8 imported the server's own tasks. A download stops
+// when the import's client goes away.
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { AllowList } from '../net/addresses.ts';
+import { fetchOutbound, OutboundRefused, type OutboundResponse } from '../net/outbound.ts';
 import { ImportFailure, tooManyBytes } from './errors.ts';
 import { baseName, extensionOf } from './names.ts';
 import type { InputFile } from './types.ts';
 
-/** How long a download may take, start to end (no setting for it yet). */
+/** How long a download may take, start to end, when the caller does not say (URL_IMPORT_TIMEOUT_MS). */
 export const URL_TIMEOUT_MS = 120_000;
 
 /** Extensions for responses whose URL path has none (…/export?format=json). */
@@ -69,6 +73,10 @@ export interface DownloadOptions {
   tempDir: string;
   maxBytes: number;
   timeoutMs?: number;
+  /** FETCH_ALLOW: non-public hosts and ranges that may be downloaded from. */
+  allow: AllowList;
+  /** Fires when the download is no longer wanted (its client went away); the download stops. */
+  signal?: AbortSignal;
 }
 
 let downloads = 0;
@@ -84,25 +92,27 @@ export async function downloadUrl(raw: string, options: DownloadOptions): Promis
     throw new ImportFailure(`Only http and https URLs can be imported, not ${url.protocol.replace(/:$/, '')}: ${raw}`);
   }
   const timeoutMs = options.timeoutMs ?? URL_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   const failed = (err: unknown): ImportFailure => {
-    if (signal.aborted) return new ImportFailure(`Download of ${raw} timed out after ${timeoutMs} ms`);
-    const e = err as Error & { cause?: Error & { code?: string } };
-    return new ImportFailure(`Download of ${raw} failed: ${e.cause?.message ?? e.message}`);
+    if (timeout.aborted) return new ImportFailure(`Download of ${raw} timed out after ${timeoutMs} ms`);
+    if (options.signal?.aborted) return new ImportFailure(`Download of ${raw} stopped: ${(options.signal.reason as Error)?.message ?? 'cancelled'}`);
+    if (err instanceof OutboundRefused) return new ImportFailure(err.message);
+    return new ImportFailure(`Download of ${raw} failed: ${(err as Error).message}`);
   };
-  let res: Response;
+  let res: OutboundResponse;
   try {
-    res = await fetch(url, { signal, redirect: 'follow' });
+    res = await fetchOutbound(url, { allow: options.allow, signal });
   } catch (err) {
     throw failed(err);
   }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
+  if (res.status < 200 || res.status > 299) {
+    res.cancel();
     throw new ImportFailure(`HTTP Error ${res.status}: ${res.statusText}`);
   }
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > options.maxBytes) {
-    await res.body?.cancel().catch(() => {});
+    res.cancel();
     throw tooManyBytes(options.maxBytes, declared);
   }
   const path = join(options.tempDir, `download-${++downloads}`);
@@ -114,7 +124,7 @@ export async function downloadUrl(raw: string, options: DownloadOptions): Promis
     },
   });
   try {
-    await pipeline(res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) : Readable.from([]), cap, createWriteStream(path));
+    await pipeline(res.body, cap, createWriteStream(path));
   } catch (err) {
     await unlink(path).catch(() => {});
     throw err instanceof ImportFailure ? err : failed(err);

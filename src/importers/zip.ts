@@ -3,7 +3,10 @@
 // Directories, dot-files and __MACOSX metadata are skipped (0.8 crashed on directory
 // entries and fed the metadata in as data). Against zip bombs the members and their
 // total size are capped (at the upload limit), and yauzl checks every member's real size
-// against its header, so the header's size can be trusted before extracting.
+// against its header, so the header's size can be trusted before extracting. The member
+// cap is checked against the central directory's entry count as soon as an archive is
+// open, before anything is extracted: counting member by member, a zip of 150,000 tiny
+// files took two minutes of extracting to reach its 413.
 // Member names never become paths: members are extracted under generated names.
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
@@ -18,6 +21,7 @@ import type { ArchiveBudget, CollectContext, InputFile } from './types.ts';
  * are further capped at the upload limit (see archiveBudget).
  */
 export const ARCHIVE_LIMITS = {
+  /** Entries of the central directories, folders and skipped files included. */
   members: 100_000,
   bytes: 2 * 1024 ** 3,
   /** An archive inside an archive inside an archive is the deepest we open. */
@@ -62,10 +66,13 @@ export async function collectArchive(
   const zip = await openZip(file);
   const inner: CollectContext = { ...ctx, depth: ctx.depth + 1 };
   try {
+    // Every entry counts, folders and skipped ones too: each costs a step to read, and the
+    // count is all we know before reading them.
+    ctx.archive.members -= zip.entryCount;
+    if (ctx.archive.members < 0) throw fileFailure(file.name, `archives may hold at most ${ctx.archive.maxMembers} files`, 413);
     for await (const entry of zip.eachEntry()) {
       if (isSkippedMember(entry.fileName)) continue;
       const name = `${file.name}/${entry.fileName}`;
-      if (--ctx.archive.members < 0) throw fileFailure(file.name, `archives may hold at most ${ctx.archive.maxMembers} files`, 413);
       ctx.archive.bytes -= entry.uncompressedSize;
       if (ctx.archive.bytes < 0) throw fileFailure(file.name, `archives may expand to at most ${ctx.archive.maxBytes} bytes`, 413);
       if (entry.isEncrypted()) throw new InputProblem(`${entry.fileName} is encrypted`);

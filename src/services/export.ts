@@ -96,6 +96,7 @@ function exportContext(ctx: ProjectContext, signal: AbortSignal): ExportContext 
     projectDir: ctx.store.folder,
     fetchTimeoutMs: ctx.settings.EXPORT_FETCH_TIMEOUT_MS,
     maxFetchBytes: ctx.settings.MAX_UPLOAD_SIZE,
+    fetchAllow: ctx.settings.FETCH_ALLOW,
     publicUrl: ctx.settings.PUBLIC_URL,
     log: ctx.log,
   };

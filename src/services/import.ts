@@ -34,6 +34,8 @@ export interface ImportOptions {
   dedupe?: boolean;
   /** When the request began, for "duration". */
   startedAt?: number;
+  /** Fires when the import's client has gone away: a URL download in progress stops. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -159,9 +161,17 @@ export async function importFiles(ctx: ProjectContext, files: InputFile[], work:
   return commitImport(ctx, await prepareFiles(ctx, files, work), options);
 }
 
-/** Downloads a URL into the workspace and imports it as a file of that name. */
+/** Downloads a URL into the workspace (from allowed addresses only) and imports it as a file of that name. */
 export async function importUrl(ctx: ProjectContext, url: string, work: ImportWorkspace, options: ImportOptions = {}): Promise<ImportResult> {
-  const file = await asImportError(() => downloadUrl(url, { tempDir: work.tempDir, maxBytes: ctx.settings.MAX_UPLOAD_SIZE, timeoutMs: ctx.settings.URL_IMPORT_TIMEOUT_MS }));
+  const file = await asImportError(() =>
+    downloadUrl(url, {
+      tempDir: work.tempDir,
+      maxBytes: ctx.settings.MAX_UPLOAD_SIZE,
+      timeoutMs: ctx.settings.URL_IMPORT_TIMEOUT_MS,
+      allow: ctx.settings.FETCH_ALLOW,
+      signal: options.signal,
+    }),
+  );
   return importFiles(ctx, [file], work, options);
 }
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseName, bufferReader, fetchRemote, localPath, stemOf, uploadName } from '../../src/exporters/media.ts';
+import { parseAllowList } from '../../src/net/addresses.ts';
 import { imageInfo } from '../../src/exporters/imageInfo.ts';
 import { wavDuration } from '../../src/exporters/wav.ts';
 import { PyFloat, pyFloat, pyJson, pyJsonIndented } from '../../src/exporters/pyText.ts';
@@ -97,6 +98,8 @@ describe('image headers', () => {
 });
 
 describe('fetching', () => {
+  // The test server is on 127.0.0.1, which is refused unless allowed (test/net/ssrf.test.ts).
+  const LOCAL = parseAllowList('127.0.0.1');
   let server: Server;
   let base: string;
   beforeAll(async () => {
@@ -115,15 +118,15 @@ describe('fetching', () => {
   });
 
   it('gets the bytes', async () => {
-    expect((await fetchRemote(`${base}/ok`, 1000, 100)).toString()).toBe('fine');
+    expect((await fetchRemote(`${base}/ok`, { timeoutMs: 1000, maxBytes: 100, allow: LOCAL })).toString()).toBe('fine');
   });
 
   it('gives up after the time limit, on an error status and over the size limit', async () => {
     const t0 = Date.now();
-    await expect(fetchRemote(`${base}/slow`, 200, 100)).rejects.toThrow();
+    await expect(fetchRemote(`${base}/slow`, { timeoutMs: 200, maxBytes: 100, allow: LOCAL })).rejects.toThrow();
     expect(Date.now() - t0).toBeLessThan(1500);
-    await expect(fetchRemote(`${base}/missing`, 1000, 100)).rejects.toThrow(/HTTP 404/);
-    await expect(fetchRemote(`${base}/big`, 1000, 100)).rejects.toThrow(/larger than 100 bytes/);
+    await expect(fetchRemote(`${base}/missing`, { timeoutMs: 1000, maxBytes: 100, allow: LOCAL })).rejects.toThrow(/HTTP 404/);
+    await expect(fetchRemote(`${base}/big`, { timeoutMs: 1000, maxBytes: 100, allow: LOCAL })).rejects.toThrow(/larger than 100 bytes/);
   });
 });
 

@@ -23,7 +23,9 @@ export interface CompletionFileIn {
 }
 
 export function projectWith(configXml: string, files: CompletionFileIn[], opts: SmallProject = {}): Promise<TestApp> {
-  return makeTestApp(opts.settings ?? {}, async (dir) => {
+  // Remote files in these projects are served from 127.0.0.1, which exports refuse to
+  // fetch from unless allowed.
+  return makeTestApp({ FETCH_ALLOW: '127.0.0.1', ...opts.settings }, async (dir) => {
     await mkdir(join(dir, 'completions'), { recursive: true });
     await mkdir(join(dir, 'upload'), { recursive: true });
     await writeFile(join(dir, 'config.json'), '{}');

@@ -11,7 +11,8 @@ import { CONFIGS, fileServer, makeZip, setConfig, storedTasks, uploadedFiles } f
 
 let t: TestApp;
 beforeEach(async () => {
-  t = await makeTestApp();
+  // The download test's file server is on 127.0.0.1, refused unless allowed.
+  t = await makeTestApp({ FETCH_ALLOW: '127.0.0.1' });
   await setConfig(t, CONFIGS.text);
 });
 afterEach(async () => {

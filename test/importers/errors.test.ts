@@ -14,6 +14,7 @@ import { freePort } from '../helpers/server.ts';
 import { expectErrorShape, expectUnchanged, snapshot } from '../http/support.ts';
 import { ARCHIVE_LIMITS } from '../../src/importers/zip.ts';
 import { downloadUrl } from '../../src/importers/url.ts';
+import { parseAllowList } from '../../src/net/addresses.ts';
 import { ImportFailure } from '../../src/importers/errors.ts';
 import { CONFIGS, fileServer, makeZip, sample, setConfig } from './support.ts';
 
@@ -307,7 +308,8 @@ describe('POST /api/project/import: the error catalogue', () => {
   });
 
   it.each(CASES)('$name', async (c) => {
-    const t = await makeTestApp(c.settings ?? {});
+    // The URL rows download from the file server on 127.0.0.1, which is refused unless allowed.
+    const t = await makeTestApp({ FETCH_ALLOW: '127.0.0.1', ...c.settings });
     apps.push(t);
     if (c.config) await setConfig(t, c.config);
     await request(t.app).post('/api/project/import').send([{ text: 'already here', image: 'a.png', caption: 'c' }]).expect(201);
@@ -358,7 +360,7 @@ describe('URL download timeout', () => {
     });
     const tempDir = await mkdtemp(join(tmpdir(), 'ls-url-test-'));
     try {
-      const err = await downloadUrl(`${slow.base}/slow.json`, { tempDir, maxBytes: 1000, timeoutMs: 200 }).catch((e: unknown) => e);
+      const err = await downloadUrl(`${slow.base}/slow.json`, { tempDir, maxBytes: 1000, timeoutMs: 200, allow: parseAllowList('127.0.0.1') }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ImportFailure);
       expect((err as ImportFailure).message).toBe(`Download of ${slow.base}/slow.json timed out after 200 ms`);
       expect((err as ImportFailure).status).toBe(400);

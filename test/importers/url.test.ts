@@ -85,7 +85,8 @@ describe('POST /api/project/import with a url', () => {
     await files.close();
   });
   beforeEach(async () => {
-    t = await makeTestApp();
+    // The file server is on 127.0.0.1, which is refused unless allowed (test/net/ssrf.test.ts).
+    t = await makeTestApp({ FETCH_ALLOW: '127.0.0.1' });
   });
   afterEach(async () => {
     await t.close();

@@ -20,7 +20,7 @@ describe('URL import timeout setting', () => {
     });
     await new Promise<void>((r) => slow!.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(slow.address() as { port: number }).port}/tasks.json`;
-    t = await makeTestApp({ URL_IMPORT_TIMEOUT_MS: '300' });
+    t = await makeTestApp({ URL_IMPORT_TIMEOUT_MS: '300', FETCH_ALLOW: '127.0.0.1' });
     const started = Date.now();
     const res = await request(t.app).post('/api/project/import').type('form').send({ url });
     expect(Date.now() - started).toBeLessThan(5000);
