@@ -184,7 +184,7 @@ describe('URL import refuses addresses that are not public', () => {
     const before = await snapshot(t);
     const res = await request(t.app).post('/api/project/import').type('form').send({ url: c.url() });
     expect(res.status, res.text).toBe(400);
-    expect(res.body).toEqual([c.message()]);
+    expect(res.body.errors).toEqual([c.message()]);
     expect(secret.hits, 'requests that reached the internal server').toEqual([]);
     expect(front.hits).toHaveLength(c.frontHits ?? 0);
     expect(storedTasks(t)).toEqual([]);
@@ -196,7 +196,7 @@ describe('URL import refuses addresses that are not public', () => {
     const before = await snapshot(t);
     const res = await request(t.app).post('/api/project/import').field('url', `http://2130706433:${S()}/tasks.json`);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual([refused(`http://127.0.0.1:${S()}/tasks.json`, '127.0.0.1 is a loopback address', '127.0.0.1')]);
+    expect(res.body.errors).toEqual([refused(`http://127.0.0.1:${S()}/tasks.json`, '127.0.0.1 is a loopback address', '127.0.0.1')]);
     expect(secret.hits).toEqual([]);
     await expectUnchanged(t, before, 'multipart url');
   });
@@ -222,7 +222,7 @@ describe('FETCH_ALLOW lets listed hosts and ranges through', () => {
     const t = await app({ FETCH_ALLOW: 'localhost' });
     const res = await request(t.app).post('/api/project/import').type('form').send({ url: `http://127.0.0.1:${S()}/tasks.json` });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual([refused(`http://127.0.0.1:${S()}/tasks.json`, '127.0.0.1 is a loopback address', '127.0.0.1')]);
+    expect(res.body.errors).toEqual([refused(`http://127.0.0.1:${S()}/tasks.json`, '127.0.0.1 is a loopback address', '127.0.0.1')]);
     expect(secret.hits).toEqual([]);
     expect(storedTasks(t)).toEqual([]);
   });
