@@ -8,7 +8,7 @@ import type { Settings } from './settings.ts';
 import type { ProjectContext } from './services/context.ts';
 import { basicAuth } from './http/auth.ts';
 import { errorHandler } from './http/errors.ts';
-import { jsonBody } from './http/requestBody.ts';
+import { CONFIG_ROUTES, configBody, jsonBody } from './http/requestBody.ts';
 import { miscRouter } from './http/misc.ts';
 import { projectRouter } from './http/project.ts';
 import { tasksRouter } from './http/tasks.ts';
@@ -41,15 +41,17 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(basicAuth(settings.AUTH_USERNAME, settings.AUTH_PASSWORD));
+  app.use(rewriteDeprecatedRoutes);
+  // Config routes read at most about 2 MB, whatever MAX_BODY_SIZE allows elsewhere; their
+  // JSON bodies too, which is why this comes before the JSON parser of every route.
+  app.use(CONFIG_ROUTES, configBody(settings.MAX_BODY_SIZE));
   app.use(jsonBody(settings.MAX_BODY_SIZE));
   const ctx = () => deps.project;
-  const limits = { body: settings.MAX_BODY_SIZE };
-  app.use(rewriteDeprecatedRoutes);
   app.use(deprecatedRouter(ctx));
-  app.use(miscRouter(ctx, limits));
-  app.use(projectRouter(ctx, limits));
+  app.use(miscRouter(ctx));
+  app.use(projectRouter(ctx));
   app.use(tasksRouter(ctx));
-  app.use(examplesRouter(ctx, limits));
+  app.use(examplesRouter(ctx));
   app.use(dataRouter(ctx));
   app.use((req, res) => {
     res.status(404).json({ status: 404, detail: `No route ${req.method} ${req.path}` });

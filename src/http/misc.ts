@@ -5,11 +5,11 @@ import type { ProjectContext } from '../services/context.ts';
 import { checkLabelConfig } from '../services/project.ts';
 import { HttpError } from './errors.ts';
 import { route } from './methods.ts';
-import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
+import { labelConfigOf } from './requestBody.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
-export function miscRouter(ctx: () => ProjectContext, limits: { body: number }): Router {
+export function miscRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
   route(r, '/version', {
@@ -32,10 +32,9 @@ export function miscRouter(ctx: () => ProjectContext, limits: { body: number }):
 
   route(r, '/api/validate-config', {
     post: [
-      multipartFields(limits.body),
-      textBody(limits.body),
-      // Form field, JSON {"label_config"} or a raw XML body. 0.8's exact replies: 417 with a
-      // text body when there is no config, 400 {"label_config": [message]}, 204 when valid.
+      // Form field, JSON {"label_config"} or a raw XML body (read by configBody, app.ts).
+      // 0.8's exact replies: 417 with a text body when there is no config,
+      // 400 {"label_config": [message]}, 204 when valid.
       (req, res) => {
         const xml = labelConfigOf(req, { json: true, raw: true });
         if (xml === undefined || xml === null) {
