@@ -28,6 +28,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // X-Forwarded-For/-Proto/-Host are believed only from the proxies TRUST_PROXY names:
+  // they decide the client address failed logins are counted under.
+  app.set('trust proxy', settings.TRUST_PROXY);
   app.use(
     pinoHttp({
       logger,
@@ -40,7 +43,7 @@ export function createApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
-  app.use(basicAuth(settings.AUTH_USERNAME, settings.AUTH_PASSWORD));
+  app.use(basicAuth(settings));
   app.use(rewriteDeprecatedRoutes);
   // Config routes read at most about 2 MB, whatever MAX_BODY_SIZE allows elsewhere; their
   // JSON bodies too, which is why this comes before the JSON parser of every route.

@@ -9,6 +9,14 @@ import { labelConfigOf } from './requestBody.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
+/**
+ * The health check's path, with or without its trailing slash, in any case (routing
+ * ignores case). It stays open to probes: no auth, any Host.
+ */
+export function isHealthCheck(path: string): boolean {
+  return /^\/api\/health\/?$/i.test(path);
+}
+
 export function miscRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 

@@ -12,7 +12,15 @@ describe('settings', () => {
     expect(s.MAX_BODY_SIZE).toBe(200 * 1024 * 1024);
     expect(s.MAX_TASKS_PER_IMPORT).toBe(250_000);
     expect(s.RESERVATION_SECONDS).toBe(600);
+    expect(s).toMatchObject({ AUTH_MAX_FAILURES: 10, AUTH_FAILURE_WINDOW_SECONDS: 60, TRUST_PROXY: false });
     expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('parses the list of proxies', () => {
+    const s = loadSettings({ TRUST_PROXY: 'loopback, 10.0.0.0/8, 192.168.1.1, fd00::/8' });
+    expect(s.TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', '192.168.1.1', 'fd00::/8']);
+    expect(loadSettings({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadSettings({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
   });
 
   it('parses sizes and numbers', () => {
@@ -30,6 +38,11 @@ describe('settings', () => {
     ['MAX_BODY_SIZE', '12 parsecs'],
     ['PROJECT', '../escape'],
     ['RESERVATION_SECONDS', '0'],
+    ['AUTH_MAX_FAILURES', '0'],
+    ['AUTH_FAILURE_WINDOW_SECONDS', 'a minute'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', 'my-proxy'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadSettings({ [name]: value })).toThrow(SettingsError);
     expect(() => loadSettings({ [name]: value })).toThrow(new RegExp(`${name}=`));
