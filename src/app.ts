@@ -9,6 +9,7 @@ import type { ProjectContext } from './services/context.ts';
 import { basicAuth } from './http/auth.ts';
 import { errorHandler } from './http/errors.ts';
 import { CONFIG_ROUTES, configBody, jsonBody } from './http/requestBody.ts';
+import { refuseCrossSiteWrites, refuseForeignHosts } from './http/crossSite.ts';
 import { miscRouter } from './http/misc.ts';
 import { projectRouter } from './http/project.ts';
 import { tasksRouter } from './http/tasks.ts';
@@ -29,7 +30,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   // X-Forwarded-For/-Proto/-Host are believed only from the proxies TRUST_PROXY names:
-  // they decide the client address failed logins are counted under.
+  // they decide the client address failed logins are counted under, and our own origin.
   app.set('trust proxy', settings.TRUST_PROXY);
   app.use(
     pinoHttp({
@@ -43,6 +44,9 @@ export function createApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
+  // Before auth: a browser resends remembered credentials with a cross-site request.
+  app.use(refuseForeignHosts(settings));
+  app.use(refuseCrossSiteWrites(settings));
   app.use(basicAuth(settings));
   app.use(rewriteDeprecatedRoutes);
   // Config routes read at most about 2 MB, whatever MAX_BODY_SIZE allows elsewhere; their

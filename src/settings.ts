@@ -19,6 +19,45 @@ const byteSize = z
 
 const positiveInt = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().positive());
 
+/** A comma-separated list; blanks between commas are ignored. */
+function commaList<T>(parseItem: (item: string) => T | undefined, what: string) {
+  return z.string().transform((v, ctx) => {
+    const out: T[] = [];
+    for (const raw of v.split(',')) {
+      const item = raw.trim();
+      if (item === '') continue;
+      const parsed = parseItem(item);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(item)} is not ${what}` });
+        return z.NEVER;
+      }
+      out.push(parsed);
+    }
+    return out;
+  });
+}
+
+/** "https://labels.example.com" → itself; a path, query or other scheme is refused (an origin has none). */
+function parseOrigin(item: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(item);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) return undefined;
+  return url.origin;
+}
+
+/** A host name or IP address as a Host header carries it, lower-case, without port. */
+function parseHostName(item: string): string | undefined {
+  const host = item.toLowerCase().replace(/\.$/, '');
+  if (/^\[[0-9a-f:.]+\]$/.test(host) && isIP(host.slice(1, -1)) === 6) return host;
+  if (isIP(host) === 6) return `[${host}]`;
+  return /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(host) ? host : undefined;
+}
+
 /**
  * Express's "trust proxy": off, a number of proxy hops, or the proxies' addresses
  * (IPs, CIDR ranges, or loopback / linklocal / uniquelocal). "true" (trust every client's
@@ -61,6 +100,10 @@ export const settingsSchema = z.object({
   /** Failed logins one client address may make within AUTH_FAILURE_WINDOW_SECONDS before it gets 429. */
   AUTH_MAX_FAILURES: positiveInt.pipe(z.number().max(1000)).default(10),
   AUTH_FAILURE_WINDOW_SECONDS: positiveInt.default(60),
+  /** Origins (scheme://host[:port]) besides the server's own whose pages may send changes. */
+  ALLOWED_ORIGINS: commaList(parseOrigin, 'an origin such as https://labels.example.com').default([]),
+  /** Host names the server answers to besides localhost names (and HOST itself). */
+  ALLOWED_HOSTS: commaList(parseHostName, 'a host name or IP address (without scheme or port)').default([]),
   /** Proxies whose X-Forwarded-For/-Proto/-Host are believed (client address, scheme, host). */
   TRUST_PROXY: trustProxy.default(false),
   /** Largest JSON or XML request body. */
