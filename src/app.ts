@@ -10,6 +10,7 @@ import { basicAuth } from './http/auth.ts';
 import { errorHandler } from './http/errors.ts';
 import { CONFIG_ROUTES, configBody, jsonBody } from './http/requestBody.ts';
 import { refuseCrossSiteWrites, refuseForeignHosts } from './http/crossSite.ts';
+import { securityHeaders } from './http/securityHeaders.ts';
 import { miscRouter } from './http/misc.ts';
 import { projectRouter } from './http/project.ts';
 import { tasksRouter } from './http/tasks.ts';
@@ -32,6 +33,8 @@ export function createApp(deps: AppDeps): Express {
   // X-Forwarded-For/-Proto/-Host are believed only from the proxies TRUST_PROXY names:
   // they decide the client address failed logins are counted under, and our own origin.
   app.set('trust proxy', settings.TRUST_PROXY);
+  // First, so that every answer has them: errors, 404s and files too.
+  app.use(securityHeaders);
   app.use(
     pinoHttp({
       logger,

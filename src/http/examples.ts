@@ -9,6 +9,7 @@ import type { ProjectContext } from '../services/context.ts';
 import { checkLabelConfig } from '../services/project.ts';
 import { badRequest } from './errors.ts';
 import { route } from './methods.ts';
+import { sandbox } from './securityHeaders.ts';
 import { labelConfigOf } from './requestBody.ts';
 
 /** 0.8's whole answer to any config it could not make an example for (the setup page shows it). */
@@ -107,7 +108,8 @@ export function examplesRouter(ctx: () => ProjectContext): Router {
     },
   });
 
-  // The CSV that generated TimeSeries URLs point at (§3.5).
+  // The CSV that generated TimeSeries URLs point at (§3.5). Its header echoes ?time= and
+  // ?values=, so a link could make it say "<script>": sandboxed and never sniffed as HTML.
   route(r, '/samples/time-series.csv', {
     get: (req, res) => {
       const sep = queryString(req.query.sep);
@@ -122,7 +124,7 @@ export function examplesRouter(ctx: () => ProjectContext): Router {
         tf: queryString(req.query.tf),
         sep,
       });
-      res.type('text/csv').set('Content-Disposition', 'inline; filename=time-series.csv').send(csv);
+      sandbox(res).type('text/csv').set('Content-Disposition', 'inline; filename=time-series.csv').send(csv);
     },
   });
 
