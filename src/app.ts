@@ -9,7 +9,9 @@ import type { ProjectContext } from './services/context.ts';
 import { basicAuth } from './http/auth.ts';
 import { errorHandler } from './http/errors.ts';
 import { AppError } from './errors.ts';
-import { jsonBody } from './http/requestBody.ts';
+import { CONFIG_ROUTES, configBody, jsonBody } from './http/requestBody.ts';
+import { refuseCrossSiteWrites, refuseForeignHosts } from './http/crossSite.ts';
+import { securityHeaders } from './http/securityHeaders.ts';
 import { miscRouter } from './http/misc.ts';
 import { projectRouter } from './http/project.ts';
 import { tasksRouter } from './http/tasks.ts';
@@ -29,6 +31,11 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // X-Forwarded-For/-Proto/-Host are believed only from the proxies TRUST_PROXY names:
+  // they decide the client address failed logins are counted under, and our own origin.
+  app.set('trust proxy', settings.TRUST_PROXY);
+  // First, so that every answer has them: errors, 404s and files too.
+  app.use(securityHeaders);
   app.use(
     pinoHttp({
       logger,
@@ -43,16 +50,21 @@ export function createApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) => (res.statusCode === 503 || res.statusCode === 507 ? 'warn' : err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
-  app.use(basicAuth(settings.AUTH_USERNAME, settings.AUTH_PASSWORD));
+  // Before auth: a browser resends remembered credentials with a cross-site request.
+  app.use(refuseForeignHosts(settings));
+  app.use(refuseCrossSiteWrites(settings));
+  app.use(basicAuth(settings));
+  app.use(rewriteDeprecatedRoutes);
+  // Config routes read at most about 2 MB, whatever MAX_BODY_SIZE allows elsewhere; their
+  // JSON bodies too, which is why this comes before the JSON parser of every route.
+  app.use(CONFIG_ROUTES, configBody(settings.MAX_BODY_SIZE));
   app.use(jsonBody(settings.MAX_BODY_SIZE));
   const ctx = () => deps.project;
-  const limits = { body: settings.MAX_BODY_SIZE };
-  app.use(rewriteDeprecatedRoutes);
   app.use(deprecatedRouter(ctx));
-  app.use(miscRouter(ctx, limits));
-  app.use(projectRouter(ctx, limits));
+  app.use(miscRouter(ctx));
+  app.use(projectRouter(ctx));
   app.use(tasksRouter(ctx));
-  app.use(examplesRouter(ctx, limits));
+  app.use(examplesRouter(ctx));
   app.use(dataRouter(ctx));
   app.use((req) => {
     throw new AppError('no_route', `No route ${req.method} ${req.path}`);

@@ -29,6 +29,7 @@ export const ERROR_CATALOGUE = {
   example_failed: { status: 400, means: 'No example task can be made for this config, or the example request is malformed.' },
   // 401-429: who may do what.
   unauthorized: { status: 401, means: 'HTTP Basic credentials are missing or wrong.' },
+  cross_site_request: { status: 403, means: 'A write from a page of another origin (Origin, Sec-Fetch-Site); ALLOWED_ORIGINS lets listed origins write.' },
   local_files_disabled: { status: 403, means: '/data/<path> needs ALLOW_SERVING_LOCAL_FILES=true.' },
   not_found: { status: 404, means: 'No such task or completion.' },
   file_not_found: { status: 404, means: 'No such file under /data/.' },
@@ -36,11 +37,14 @@ export const ERROR_CATALOGUE = {
   no_route: { status: 404, means: 'No route for this path.' },
   method_not_allowed: { status: 405, means: 'The route exists, not for this method; Allow lists the methods.' },
   body_too_large: { status: 413, means: 'The request body is over its limit.' },
+  config_body_too_large: { status: 413, means: 'A config route got a body over about 2 MB (a config is at most 1 MB); the connection is closed.' },
   import_too_large: { status: 413, means: 'The import is over a limit (tasks, bytes, archive members); errors says which.' },
   wrong_content_type: { status: 415, means: 'The body was sent with a Content-Type that does not match it.' },
   no_label_config_in_post: { status: 417, means: '/api/validate-config got no label_config (0.8 answered 417 as well).' },
+  host_not_allowed: { status: 421, means: 'The Host header names a host this server does not answer to (DNS rebinding); ALLOWED_HOSTS adds names.' },
   bad_page: { status: 422, means: 'page, page_size or order of a task list is out of range.' },
   delete_not_allowed: { status: 422, means: 'The project does not allow deleting completions (allow_delete_completions).' },
+  too_many_failed_logins: { status: 429, means: 'Too many failed logins from this address; Retry-After says when to try again.' },
   // 5xx: the server or what it stands on.
   internal: { status: 500, means: 'A bug in this server; the log has the request id and the stack.' },
   storage_unavailable: { status: 503, means: 'The project store cannot be written or reached (an I/O error); retry later.' },

@@ -1,5 +1,6 @@
 // Settings come only from environment variables, parsed and checked once at start-up.
 // A wrong value stops the start with a message that names the variable.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ALLOW_NOTHING, parseAllowList } from './net/addresses.ts';
 
@@ -29,6 +30,73 @@ const allowList = z.string().transform((v, ctx) => {
 
 const positiveInt = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().positive());
 
+/** A comma-separated list; blanks between commas are ignored. */
+function commaList<T>(parseItem: (item: string) => T | undefined, what: string) {
+  return z.string().transform((v, ctx) => {
+    const out: T[] = [];
+    for (const raw of v.split(',')) {
+      const item = raw.trim();
+      if (item === '') continue;
+      const parsed = parseItem(item);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(item)} is not ${what}` });
+        return z.NEVER;
+      }
+      out.push(parsed);
+    }
+    return out;
+  });
+}
+
+/** "https://labels.example.com" → itself; a path, query or other scheme is refused (an origin has none). */
+function parseOrigin(item: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(item);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) return undefined;
+  return url.origin;
+}
+
+/** A host name or IP address as a Host header carries it, lower-case, without port. */
+function parseHostName(item: string): string | undefined {
+  const host = item.toLowerCase().replace(/\.$/, '');
+  if (/^\[[0-9a-f:.]+\]$/.test(host) && isIP(host.slice(1, -1)) === 6) return host;
+  if (isIP(host) === 6) return `[${host}]`;
+  return /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(host) ? host : undefined;
+}
+
+/**
+ * Express's "trust proxy": off, a number of proxy hops, or the proxies' addresses
+ * (IPs, CIDR ranges, or loopback / linklocal / uniquelocal). "true" (trust every client's
+ * X-Forwarded-For) is refused: any client could then choose its own address and walk
+ * round the failed-login limit.
+ */
+const trustProxy = z.string().transform((v, ctx): false | number | string[] => {
+  const value = v.trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') {
+    ctx.addIssue({ code: 'custom', message: 'true would believe any client that sends X-Forwarded-For; name the proxies (e.g. loopback) or give a hop count' });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const e of entries) {
+    const [address, bits, extra] = e.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(e);
+    const family = isIP(address ?? '');
+    const cidr = extra === undefined && family !== 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+    if (!named && !cidr) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(e)} is not a proxy address: use a hop count, IP addresses, CIDR ranges, loopback, linklocal or uniquelocal` });
+      return z.NEVER;
+    }
+  }
+  return entries;
+});
+
 export const settingsSchema = z.object({
   PORT: z.string().regex(/^\d+$/, 'a port number').transform(Number).pipe(z.number().int().min(0).max(65535)).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -40,6 +108,15 @@ export const settingsSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTH_USERNAME: z.string().min(1).default('ls'),
   AUTH_PASSWORD: z.string().default(''),
+  /** Failed logins one client address may make within AUTH_FAILURE_WINDOW_SECONDS before it gets 429. */
+  AUTH_MAX_FAILURES: positiveInt.pipe(z.number().max(1000)).default(10),
+  AUTH_FAILURE_WINDOW_SECONDS: positiveInt.default(60),
+  /** Origins (scheme://host[:port]) besides the server's own whose pages may send changes. */
+  ALLOWED_ORIGINS: commaList(parseOrigin, 'an origin such as https://labels.example.com').default([]),
+  /** Host names the server answers to besides localhost names (and HOST itself). */
+  ALLOWED_HOSTS: commaList(parseHostName, 'a host name or IP address (without scheme or port)').default([]),
+  /** Proxies whose X-Forwarded-For/-Proto/-Host are believed (client address, scheme, host). */
+  TRUST_PROXY: trustProxy.default(false),
   /** Largest JSON or XML request body. */
   MAX_BODY_SIZE: byteSize.default(200 * 1024 ** 2),
   /** Largest upload request (multipart) and URL download. */

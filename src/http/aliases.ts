@@ -4,6 +4,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { ProjectContext } from '../services/context.ts';
 import { completedTaskIds } from '../services/completions.ts';
+import { sandbox } from './securityHeaders.ts';
 
 const REWRITES: { method: string; from: RegExp; to: string }[] = [
   { method: 'POST', from: /^\/api\/save-config\/?$/, to: '/api/project/config' },
@@ -30,8 +31,10 @@ export function deprecatedRouter(ctx: () => ProjectContext): Router {
   r.get('/api/projects/1/completions_ids', (_req, res) => {
     res.json(completedTaskIds(ctx()));
   });
+  // The instruction is HTML anyone who can PATCH the project wrote: shown as it is, but
+  // sandboxed, so a <script> in it cannot act on this origin.
   r.get('/api/projects/1/expert_instruction', (_req, res) => {
-    res.type('text/html').send(String(ctx().store.state.settings.instruction ?? ''));
+    sandbox(res).type('text/html').send(String(ctx().store.state.settings.instruction ?? ''));
   });
   return r;
 }

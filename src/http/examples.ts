@@ -9,7 +9,8 @@ import type { ProjectContext } from '../services/context.ts';
 import { checkLabelConfig } from '../services/project.ts';
 import { badRequest } from '../errors.ts';
 import { route } from './methods.ts';
-import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
+import { sandbox } from './securityHeaders.ts';
+import { labelConfigOf } from './requestBody.ts';
 
 /** 0.8's whole answer to any config it could not make an example for (the setup page shows it). */
 const GENERATION_FAILED = 'error while example generating';
@@ -66,12 +67,12 @@ function sampleName(now = new Date()): string {
   return `sample-${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}-${pad(now.getHours())}-${pad(now.getMinutes())}`;
 }
 
-export function examplesRouter(ctx: () => ProjectContext, limits: { body: number }): Router {
+export function examplesRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
   // The setup page's preview task: the config is validated as a save would (tasks and
   // completions included) and any failure is 0.8's one-line 400; /api/validate-config
-  // is where the page gets the reason.
+  // is where the page gets the reason. A POST body is read by configBody (app.ts).
   const importExample = (req: Request, res: Response) => {
     const fromQuery = queryString(req.query.label_config);
     const xml = fromQuery ? fromQuery : labelConfigOf(req, { json: true, raw: true });
@@ -82,7 +83,7 @@ export function examplesRouter(ctx: () => ProjectContext, limits: { body: number
   };
   route(r, '/api/import-example', {
     get: importExample,
-    post: [multipartFields(limits.body), textBody(limits.body), importExample],
+    post: importExample,
   });
 
   // Sample files for the import page, from the saved config, not re-validated (§3.4).
@@ -107,7 +108,8 @@ export function examplesRouter(ctx: () => ProjectContext, limits: { body: number
     },
   });
 
-  // The CSV that generated TimeSeries URLs point at (§3.5).
+  // The CSV that generated TimeSeries URLs point at (§3.5). Its header echoes ?time= and
+  // ?values=, so a link could make it say "<script>": sandboxed and never sniffed as HTML.
   route(r, '/samples/time-series.csv', {
     get: (req, res) => {
       const sep = queryString(req.query.sep);
@@ -122,7 +124,7 @@ export function examplesRouter(ctx: () => ProjectContext, limits: { body: number
         tf: queryString(req.query.tf),
         sep,
       });
-      res.type('text/csv').set('Content-Disposition', 'inline; filename=time-series.csv').send(csv);
+      sandbox(res).type('text/csv').set('Content-Disposition', 'inline; filename=time-series.csv').send(csv);
     },
   });
 

@@ -6,11 +6,19 @@ import { checkLabelConfig } from '../services/project.ts';
 import { AppError } from '../errors.ts';
 import { invalidLabelConfig } from '../services/project.ts';
 import { route } from './methods.ts';
-import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
+import { labelConfigOf } from './requestBody.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
-export function miscRouter(ctx: () => ProjectContext, limits: { body: number }): Router {
+/**
+ * The health check's path, with or without its trailing slash, in any case (routing
+ * ignores case). It stays open to probes: no auth, any Host.
+ */
+export function isHealthCheck(path: string): boolean {
+  return /^\/api\/health\/?$/i.test(path);
+}
+
+export function miscRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
   route(r, '/version', {
@@ -33,10 +41,9 @@ export function miscRouter(ctx: () => ProjectContext, limits: { body: number }):
 
   route(r, '/api/validate-config', {
     post: [
-      multipartFields(limits.body),
-      textBody(limits.body),
-      // Form field, JSON {"label_config"} or a raw XML body. 0.8's exact replies: 417 with a
-      // text body when there is no config, 400 {"label_config": [message]}, 204 when valid.
+      // Form field, JSON {"label_config"} or a raw XML body (read by configBody, app.ts).
+      // 0.8's exact replies: 417 with a text body when there is no config,
+      // 400 {"label_config": [message]}, 204 when valid.
       (req, res) => {
         const xml = labelConfigOf(req, { json: true, raw: true });
         if (xml === undefined || xml === null) {

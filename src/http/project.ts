@@ -7,12 +7,12 @@ import { chooseFormat, sendExport } from '../services/export.ts';
 import { supportedFormats } from '../exporters/registry.ts';
 import { AppError } from '../errors.ts';
 import { annotatorOf } from './auth.ts';
-import { labelConfigOf, multipartFields, textBody } from './requestBody.ts';
+import { labelConfigOf } from './requestBody.ts';
 import { route } from './methods.ts';
 import { importHandler } from './import.ts';
 import { patchProject } from '../services/settings.ts';
 
-export function projectRouter(ctx: () => ProjectContext, limits: { body: number }): Router {
+export function projectRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
   route(r, '/api/project', {
@@ -31,10 +31,9 @@ export function projectRouter(ctx: () => ProjectContext, limits: { body: number 
     },
   });
 
+  // The body (form, JSON, XML or multipart) is read by configBody, mounted in app.ts.
   route(r, '/api/project/config', {
     post: [
-      multipartFields(limits.body),
-      textBody(limits.body),
       async (req: Request, res: Response) => {
         const xml = labelConfigOf(req, { json: true, raw: true });
         if (xml === undefined) throw new AppError('no_label_config', 'No label_config in request', { label_config: ['No label_config in request'] });

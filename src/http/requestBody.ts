@@ -1,8 +1,8 @@
 // Body readers shared by the routers.
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { isJsonObject } from '../domain/types.ts';
-import { badRequest } from '../errors.ts';
+import { AppError, badRequest } from '../errors.ts';
 import { MAX_CONFIG_BYTES } from '../labelConfig/parse.ts';
 
 /**
@@ -90,4 +90,68 @@ export function labelConfigOf(req: Request, options: { json: boolean; raw: boole
   }
   if (options.json && req.is('application/json') && isJsonObject(body)) return 'label_config' in body ? body.label_config : null;
   return undefined;
+}
+
+/**
+ * Largest request body of the config routes: twice the largest config (a form encodes
+ * "<", ">", '"' and "=" in three characters each, JSON escapes quotes and line ends) plus
+ * room for the setup page's other form fields. A config just over MAX_CONFIG_BYTES still
+ * fits, and reaches the parser whose message names the config limit.
+ */
+export const CONFIG_BODY_LIMIT = 2 * MAX_CONFIG_BYTES + 64 * 1024;
+
+/**
+ * Routes whose body is a label config, as app.use matches them (any case, trailing
+ * slash). /api/save-config is re-pointed to /api/project/config before bodies are read;
+ * it is listed too so that order is not what keeps it small.
+ */
+export const CONFIG_ROUTES = ['/api/project/config', '/api/validate-config', '/api/import-example', '/api/save-config'];
+
+type Handler = (req: Request, res: Response, next: NextFunction) => void;
+
+function runInTurn(handlers: Handler[], req: Request, res: Response, done: (err?: unknown) => void): void {
+  let i = 0;
+  const step = (err?: unknown) => {
+    if (err || i === handlers.length) return done(err);
+    handlers[i++]!(req, res, step);
+  };
+  step();
+}
+
+/**
+ * Reads the body of a config route (JSON, XML, plain text, urlencoded or multipart
+ * fields) up to CONFIG_BODY_LIMIT (or MAX_BODY_SIZE if smaller), and refuses a larger one
+ * with 413 as soon as it is known to be larger: at once when Content-Length says so,
+ * else when the bytes received pass the limit. The connection is then closed instead of
+ * read to its end: body-parser would otherwise read (and drop) the whole body before
+ * answering, 200 MB for a 200 MB body, and busboy reads any amount of text before the
+ * first part.
+ */
+export function configBody(maxBodySize: number): RequestHandler {
+  const limit = Math.min(maxBodySize, CONFIG_BODY_LIMIT);
+  const parsers: Handler[] = [jsonBody(limit), textBody(limit), multipartFields(limit)];
+  const tooLarge = (res: Response, size: string) => {
+    res.set('Connection', 'close');
+    return new AppError('config_body_too_large', `A label config request may be at most ${limit} bytes (the config itself at most ${MAX_CONFIG_BYTES}); this one is ${size} bytes`);
+  };
+  return (req, res, next) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) return next(tooLarge(res, String(declared)));
+    let received = 0;
+    let refused = false;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (refused || received <= limit) return;
+      refused = true;
+      req.unpipe();
+      req.pause();
+      next(tooLarge(res, `over ${limit}`));
+    };
+    req.on('data', count);
+    runInTurn(parsers, req, res, (err) => {
+      req.off('data', count);
+      // After a refusal the parsers end with "aborted" once the connection closes.
+      if (!refused) next(err);
+    });
+  };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import { CONFIG_BODY_LIMIT } from '../../src/http/requestBody.ts';
 import { BILLION_LAUGHS, shippedConfig } from './fixtures.ts';
 
 const SENTIMENT = `<View>
@@ -83,7 +84,7 @@ describe('POST /api/validate-config', () => {
   });
 });
 
-describe('hostile configs get a 400 quickly', () => {
+describe('hostile configs are refused quickly', () => {
   it.each([
     { route: '/api/validate-config' },
     { route: '/api/project/config' },
@@ -101,17 +102,15 @@ describe('hostile configs get a 400 quickly', () => {
     { route: '/api/validate-config', type: 'application/xml' },
     { route: '/api/project/config', type: 'application/xml' },
     { route: '/api/project/config', type: 'application/json' },
-  ])('a 50 MB config on $route ($type)', async ({ route, type }) => {
+  ])('a 50 MB config on $route ($type) is refused with 413 before it is read', async ({ route, type }) => {
     const before = await projectFiles();
     const xml = `<View><Text name="t" value="$t"/><Header value="${'x'.repeat(50 * 1024 * 1024)}"/></View>`;
+    const body = type === 'application/json' ? JSON.stringify({ label_config: xml }) : xml;
     const started = performance.now();
-    const res = await request(t.app)
-      .post(route)
-      .set('Content-Type', type)
-      .send(type === 'application/json' ? JSON.stringify({ label_config: xml }) : xml);
+    const res = await request(t.app).post(route).set('Content-Type', type).send(body);
     expect(performance.now() - started).toBeLessThan(5000);
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ status: 400, code: 'invalid_label_config', label_config: [`Label config is too large: over ${xml.length} bytes, the limit is 1048576 bytes`] });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ status: 413, code: 'config_body_too_large', detail: `A label config request may be at most ${CONFIG_BODY_LIMIT} bytes (the config itself at most 1048576); this one is ${body.length} bytes` });
     expect(await projectFiles()).toEqual(before);
   });
 });

@@ -12,7 +12,21 @@ describe('settings', () => {
     expect(s.MAX_BODY_SIZE).toBe(200 * 1024 * 1024);
     expect(s.MAX_TASKS_PER_IMPORT).toBe(250_000);
     expect(s.RESERVATION_SECONDS).toBe(600);
+    expect(s).toMatchObject({ AUTH_MAX_FAILURES: 10, AUTH_FAILURE_WINDOW_SECONDS: 60, ALLOWED_ORIGINS: [], ALLOWED_HOSTS: [], TRUST_PROXY: false });
     expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('parses the lists of origins, hosts and proxies', () => {
+    const s = loadSettings({
+      ALLOWED_ORIGINS: 'https://Labeling.Example.com/, http://localhost:3000,,https://a.example:443',
+      ALLOWED_HOSTS: ' Labels.Internal ,10.0.0.5,::1,[fd00::1],labels.example.com.',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8, 192.168.1.1, fd00::/8',
+    });
+    expect(s.ALLOWED_ORIGINS).toEqual(['https://labeling.example.com', 'http://localhost:3000', 'https://a.example']);
+    expect(s.ALLOWED_HOSTS).toEqual(['labels.internal', '10.0.0.5', '[::1]', '[fd00::1]', 'labels.example.com']);
+    expect(s.TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', '192.168.1.1', 'fd00::/8']);
+    expect(loadSettings({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadSettings({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
   });
 
   it('parses sizes and numbers', () => {
@@ -30,6 +44,17 @@ describe('settings', () => {
     ['MAX_BODY_SIZE', '12 parsecs'],
     ['PROJECT', '../escape'],
     ['RESERVATION_SECONDS', '0'],
+    ['AUTH_MAX_FAILURES', '0'],
+    ['AUTH_FAILURE_WINDOW_SECONDS', 'a minute'],
+    ['ALLOWED_ORIGINS', 'labeling.example.com'],
+    ['ALLOWED_ORIGINS', 'https://labeling.example.com/app'],
+    ['ALLOWED_ORIGINS', '*'],
+    ['ALLOWED_HOSTS', 'labels.internal:8080'],
+    ['ALLOWED_HOSTS', 'http://labels.internal'],
+    ['ALLOWED_HOSTS', '*'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', 'my-proxy'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadSettings({ [name]: value })).toThrow(SettingsError);
     expect(() => loadSettings({ [name]: value })).toThrow(new RegExp(`${name}=`));
