@@ -1,6 +1,7 @@
 // The tags of the Label Studio Frontend bundled with 0.8 (spec config-and-import §1.2), as
-// data: one entry per tag. The backend still accepts any element name (an unknown tag is
-// no error, as in 0.8); what a catalogued tag needs is checked wherever it appears.
+// data: one entry per tag. A tag not in it is refused with the nearest known name (0.8
+// accepted any element name, and the labeling page then failed on it); what a catalogued
+// tag needs is checked wherever it appears.
 // Names are case-sensitive, as in 0.8's backend: <text> is not <Text>.
 
 /** JSON types a task data value can have. */
@@ -89,6 +90,37 @@ export const TAG_CATALOGUE: Readonly<Record<string, TagSpec>> = {
   Header: visual(TEXTLIKE),
   Style: visual(),
 };
+
+/** Edit distance of two short strings (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The catalogued tag a mistyped one most likely meant: the same name in another case
+ * (<view>), else the closest name within a few edits (<Txt>, <Choise>); undefined when
+ * nothing is close.
+ */
+export function nearestTag(tag: string): string | undefined {
+  const lower = tag.toLowerCase();
+  const names = Object.keys(TAG_CATALOGUE);
+  const sameLetters = names.find((n) => n.toLowerCase() === lower);
+  if (sameLetters) return sameLetters;
+  if (tag.length > 64) return undefined;
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(tag.length / 3)) + 1;
+  for (const n of names) {
+    const d = editDistance(lower, n.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [n, d];
+  }
+  return best;
+}
 
 /** The catalogue entry of a tag, or undefined for a tag the frontend does not know. */
 export function tagSpec(tag: string): TagSpec | undefined {

@@ -1,13 +1,14 @@
 // The label config validation pipeline (spec config-and-import §1.5), as a list of steps
 // run in order; the first failure wins and comes back as one message, as in 0.8:
-//   1 well-formed, safe XML (xml.ts)      4 toName references exist
-//   2 schema rules (schema.ts)            5 controls point at object tags
-//   3 unique names                        6 stored tasks still load, 7 stored completions too
+//   1 well-formed, safe XML (xml.ts)      4 unique names
+//   2 known tags (catalogue.ts)           5 toName references exist, 6 pointing at objects
+//   3 schema rules (schema.ts)            7 stored tasks still load, 8 stored completions too
 // Steps 3 and 4 read the parsed attributes, where 0.8 ran regular expressions over the raw
 // text (Q-C3) and so also counted names inside comments and CSS.
 import { completionCompatibilityErrors, taskCompatibilityErrors, type ProjectFacts } from './compatibility.ts';
 import { LabelConfigError, parseLabelConfig, walk, type ParsedLabelConfig } from './parse.ts';
 import { schemaError } from './schema.ts';
+import { nearestTag, TAG_CATALOGUE, tagSpec } from './catalogue.ts';
 
 export type { ProjectFacts };
 export type ValidationResult = { ok: true; config: ParsedLabelConfig } | { ok: false; errors: string[] };
@@ -21,6 +22,20 @@ interface Step {
 const allNames = (config: ParsedLabelConfig) => [...walk(config.root)].map((n) => n.attrs.name).filter((n): n is string => n !== undefined);
 
 export const PIPELINE: readonly Step[] = [
+  {
+    // Not in 0.8, which stored any element name; the labeling page cannot show one.
+    name: 'known tags',
+    run: (config) => {
+      for (const node of walk(config.root)) {
+        if (tagSpec(node.tag)) continue;
+        const near = nearestTag(node.tag);
+        const caseOnly = near !== undefined && near.toLowerCase() === node.tag.toLowerCase();
+        const hint = near ? `; did you mean <${near}>?${caseOnly ? ' (tag names are case-sensitive)' : ''}` : `; the known tags are ${Object.keys(TAG_CATALOGUE).join(', ')}`;
+        return [`Unknown tag <${node.tag}>${hint}`];
+      }
+      return [];
+    },
+  },
   {
     name: 'schema',
     run: (config) => {

@@ -55,8 +55,8 @@ describe('GET|POST /api/import-example', () => {
     },
     {
       name: 'values by key, by tag and the fallback',
-      xml: '<View><Image name="img" value="$image"/><Header value="$title"/><Video name="v" value="$video"/><Foo name="f" value="$foo"/></View>',
-      body: `{"image":"static/samples/sample.jpg","title":"Task header","video":"<video src='static/samples/opossum_snow.mp4' width=100% controls>","foo":"Something"}`,
+      xml: '<View><Image name="img" value="$image"/><Header value="$title"/><Text name="f" value="$foo"/></View>',
+      body: `{"image":"static/samples/sample.jpg","title":"Task header","foo":"To have faith is to trust yourself to the water"}`,
     },
     { name: 'no data keys', xml: '<View><Header value="Static"/></View>', body: '{}' },
   ])('$name (query string)', async ({ xml, body }) => {
