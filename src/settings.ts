@@ -121,6 +121,8 @@ export const settingsSchema = z.object({
   MAX_BODY_SIZE: byteSize.default(200 * 1024 ** 2),
   /** Largest upload request (multipart) and URL download. */
   MAX_UPLOAD_SIZE: byteSize.default(200 * 1024 ** 2),
+  /** Most data keys one task may hold (a 1,000,000-column CSV made every later check walk them). */
+  MAX_DATA_KEYS: positiveInt.default(1000),
   /** Most tasks one import may create. */
   MAX_TASKS_PER_IMPORT: positiveInt.default(250_000),
   /** How long /api/project/next keeps a task for the annotator it was handed to. */

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import { AppError } from '../errors.ts';
 import type { ProjectContext } from '../services/context.ts';
 import { importError, importFiles, importItems, importUrl, type ImportOptions, type ImportResult } from '../services/import.ts';
 import { ImportFailure, NO_DATA, NO_TASKS, tooManyBytes } from '../importers/errors.ts';
@@ -50,10 +51,25 @@ async function fromMultipart(c: ProjectContext, req: Request, res: Response, opt
   });
 }
 
+/**
+ * `curl -d '[{"text": "a"}]' .../import` sends JSON as a urlencoded form (curl's default
+ * type): the form then has one field named after the JSON. Say what to send instead of
+ * "no data found".
+ */
+function jsonSentAsForm(form: Record<string, unknown>): AppError | undefined {
+  const first = Object.keys(form)[0]?.trimStart();
+  if (first === undefined || !(first.startsWith('[') || first.startsWith('{'))) return undefined;
+  return new AppError(
+    'wrong_content_type',
+    "The body looks like JSON but was sent as a form (Content-Type: application/x-www-form-urlencoded, what curl -d sends); send it with Content-Type: application/json (curl -H 'Content-Type: application/json' -d ...)",
+  );
+}
+
 async function fromUrlForm(c: ProjectContext, req: Request, res: Response, options: ImportOptions): Promise<ImportResult> {
   await readForm(req, res);
-  const url: unknown = (req.body as Record<string, unknown> | undefined)?.url;
-  if (typeof url !== 'string' || url.trim() === '') throw importError(NO_DATA);
+  const form = (req.body ?? {}) as Record<string, unknown>;
+  const url: unknown = form.url;
+  if (typeof url !== 'string' || url.trim() === '') throw jsonSentAsForm(form) ?? importError(NO_DATA);
   return withTempDir((tempDir) => importUrl(c, url, { tempDir }, options));
 }
 

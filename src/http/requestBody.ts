@@ -2,29 +2,9 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { isJsonObject } from '../domain/types.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/json.ts';
 import { AppError, badRequest } from '../errors.ts';
 import { MAX_CONFIG_BYTES } from '../labelConfig/parse.ts';
-
-/**
- * Deepest nesting of arrays and objects a JSON body may have. Real tasks and completions
- * nest a few levels; a body nested thousands deep makes JSON.stringify and every
- * recursive copy overflow the stack after the request was accepted.
- */
-export const MAX_JSON_DEPTH = 100;
-
-/** Whether value nests deeper than max (iterative: recursion would overflow on such input). */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const stack: [object, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
 
 /** JSON bodies for application/json and +json types only (0.8 ignored other bodies). */
 export function jsonBody(limit: number) {

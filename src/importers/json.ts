@@ -7,7 +7,7 @@ import { open, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Writable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/requestBody.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/json.ts';
 import { assertReadableWhole, ImportFailure, InputProblem } from './errors.ts';
 import { setOwn } from './ownKeys.ts';
 import type { CollectContext, InputFile } from './types.ts';

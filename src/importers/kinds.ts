@@ -47,14 +47,14 @@ export const INPUT_KINDS: readonly InputKind[] = [
     extensions: ['.csv'],
     appliesTo: (types) => !isTimeSeriesOnly(types),
     counted: true,
-    collect: (file, ctx) => collectDelimited(file.path, { delimiter: ',', name: file.name }, ctx.collector),
+    collect: (file, ctx) => collectDelimited(file.path, { delimiter: ',', name: file.name, maxColumns: ctx.maxDataKeys }, ctx.collector),
   },
   {
     name: 'tsv',
     extensions: ['.tsv'],
     appliesTo: (types) => !isTimeSeriesOnly(types),
     counted: true,
-    collect: (file, ctx) => collectDelimited(file.path, { delimiter: '\t', name: file.name }, ctx.collector),
+    collect: (file, ctx) => collectDelimited(file.path, { delimiter: '\t', name: file.name, maxColumns: ctx.maxDataKeys }, ctx.collector),
   },
   { name: 'txt', extensions: ['.txt'], counted: true, collect: (file, ctx) => collectLines(file.path, ctx.collector) },
   { name: 'json', extensions: ['.json'], counted: true, collect: collectJson },
@@ -87,6 +87,8 @@ export interface CollectOptions {
   maxTasks: number;
   /** The upload limit (MAX_UPLOAD_SIZE). */
   maxBytes: number;
+  /** Most data keys one task may hold (MAX_DATA_KEYS). */
+  maxDataKeys: number;
 }
 
 /** The items of several files, in order; hosted files wait in the collector's uploads. */
@@ -97,6 +99,7 @@ export async function collectFiles(files: readonly InputFile[], options: Collect
     tempDir: options.tempDir,
     publicUrl: options.publicUrl,
     maxBytes: options.maxBytes,
+    maxDataKeys: options.maxDataKeys,
     archive: archiveBudget(options.maxBytes),
     depth: 0,
   };

@@ -76,6 +76,8 @@ export interface CollectContext {
   publicUrl: string;
   /** The upload limit (MAX_UPLOAD_SIZE): also caps what archives expand to and what is read whole. */
   maxBytes: number;
+  /** Most data keys one task may hold (MAX_DATA_KEYS): a wider CSV is refused at its header. */
+  maxDataKeys: number;
   /** What is left of the archive caps. */
   archive: ArchiveBudget;
   /** How many archives deep the current file is. */

@@ -5,8 +5,9 @@
 // object inherits ("constructor", "toString") passed for data the task does not have.
 import type { JsonObject, NewTask } from '../domain/types.ts';
 import { isJsonObject } from '../domain/types.ts';
-// The JSON types each tag's $value accepts live in the tag catalogue, one place for the rule.
-import { jsonTypeOf, valueTypesOf as allowedTypes } from '../labelConfig/catalogue.ts';
+// The rules themselves (data keys and their types, results naming the config's controls)
+// live with the labeling config, one place for each.
+import { checkTaskData, resultProblem, type TaskRules } from '../labelConfig/taskRules.ts';
 
 export const MAX_ITEM_ERRORS = 100;
 const UNDEFINED_KEY = '$undefined$';
@@ -20,39 +21,29 @@ export function placeUndefinedKey(data: JsonObject, dataTypes: Record<string, st
   return { ...rest, [first]: value! };
 }
 
-/** The first problem of one task's data, or undefined. */
-export function checkTaskData(data: JsonObject, dataTypes: Record<string, string>): string | undefined {
-  for (const [key, tag] of Object.entries(dataTypes)) {
-    if (!Object.hasOwn(data, key)) return `"${key}" key is expected in task data`;
-    const value = data[key];
-    const type = jsonTypeOf(value);
-    const allowed = allowedTypes(tag);
-    const ok = type !== 'null' && allowed.includes(type);
-    if (!ok) return `data["${key}"]=${JSON.stringify(value)} is of type "${type}", but types "${allowed.join(', ')}" are expected`;
-    if (tag === 'List' && !(value as unknown[]).every((x) => isJsonObject(x) && Object.hasOwn(x, 'text'))) return 'Each item from List must have key text';
-  }
-  return undefined;
-}
-
-function checkAnnotations(list: unknown, kind: 'completions' | 'predictions'): string | undefined {
+function checkAnnotations(list: unknown, kind: 'completions' | 'predictions', rules: TaskRules): string | undefined {
   if (list === undefined) return undefined;
   const singular = kind === 'completions' ? 'Completion' : 'Prediction';
   if (!Array.isArray(list)) return `Task[${kind}] must be a list`;
-  for (const a of list) {
+  for (const [i, a] of list.entries()) {
     if (!isJsonObject(a) || !Object.hasOwn(a, 'result')) return `${singular} must have "result" fields`;
     if (!Array.isArray(a.result)) return `"result" field in ${singular.toLowerCase()} must be list`;
+    // Completions only: a stray one blocks config changes; predictions are suggestions.
+    const problem = kind === 'completions' && rules.producers ? resultProblem(rules.producers, a.result) : undefined;
+    if (problem) return `completions[${i}].${problem}`;
   }
   return undefined;
 }
 
-function checkItem(item: unknown, dataTypes: Record<string, string>): { task?: NewTask; error?: string } {
+function checkItem(item: unknown, rules: TaskRules): { task?: NewTask; error?: string } {
+  const { dataTypes, maxDataKeys } = rules;
   if (!isJsonObject(item)) return { error: 'Task root must be dict with "data", "meta", "completions", "predictions" fields' };
   if (Object.hasOwn(item, 'data')) {
     if (!isJsonObject(item.data)) return { error: 'Task[data] must be an object' };
     const data = placeUndefinedKey(item.data, dataTypes);
-    const problem = checkTaskData(data, dataTypes);
+    const problem = checkTaskData(data, dataTypes, maxDataKeys);
     if (problem) return { error: `${problem} [assume: item["data"] = task root with values]` };
-    const annotationProblem = checkAnnotations(item.completions, 'completions') ?? checkAnnotations(item.predictions, 'predictions');
+    const annotationProblem = checkAnnotations(item.completions, 'completions', rules) ?? checkAnnotations(item.predictions, 'predictions', rules);
     if (annotationProblem) return { error: annotationProblem };
     if (item.meta !== undefined && typeof item.meta !== 'object') return { error: 'Task[meta] must be an object or a list' };
     if (item.meta === null) return { error: 'Task[meta] must be an object or a list' };
@@ -62,7 +53,7 @@ function checkItem(item: unknown, dataTypes: Record<string, string>): { task?: N
     return { task };
   }
   const data = placeUndefinedKey(item, dataTypes);
-  const problem = checkTaskData(data, dataTypes);
+  const problem = checkTaskData(data, dataTypes, maxDataKeys);
   if (problem) return { error: `${problem} [assume: item as is = task root with values] ` };
   return { task: { data } };
 }
@@ -73,11 +64,11 @@ function itemText(item: unknown): string {
 }
 
 /** Validates every item; returns the tasks, or the error list (capped at 100 with "..."). */
-export function validateImportItems(items: unknown[], dataTypes: Record<string, string>): { tasks: NewTask[]; errors: string[] } {
+export function validateImportItems(items: unknown[], rules: TaskRules): { tasks: NewTask[]; errors: string[] } {
   const tasks: NewTask[] = [];
   const errors: string[] = [];
   for (let i = 0; i < items.length; i++) {
-    const { task, error } = checkItem(items[i], dataTypes);
+    const { task, error } = checkItem(items[i], rules);
     if (error !== undefined) {
       if (errors.length >= MAX_ITEM_ERRORS - 1) {
         errors.push('...');

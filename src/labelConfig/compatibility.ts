@@ -10,10 +10,10 @@
 // - Q-C6: a result made on any target of a multi-target control keeps it valid.
 // - A tag with name="" and a toName (text_taxonomy) counts as what made its results.
 import type { JsonObject } from '../domain/types.ts';
-import { checkTaskData } from '../importers/validateTasks.ts';
+import { checkTaskData, producers } from './taskRules.ts';
 import type { OutputSchema } from '../storage/projectState.ts';
 import { valueTypesOf } from './catalogue.ts';
-import { itemsOf, walk, type ConfigTag, type ParsedLabelConfig } from './parse.ts';
+import { itemsOf, type ParsedLabelConfig } from './parse.ts';
 
 export interface ProjectFacts {
   /** Data keys every stored task has (the store gives [] when there are no tasks). */
@@ -57,26 +57,6 @@ export function taskCompatibilityErrors(config: ParsedLabelConfig, facts: Projec
     if (problem) return [`${TASKS_PREFIX}Task ${task.id}: ${problem}`];
   }
   return [];
-}
-
-interface Producer {
-  name: string;
-  resultType: string;
-  toNames: string[];
-  node: ConfigTag;
-}
-
-/**
- * What can have made a result: the controls, and also a tag with an empty name and a
- * toName, which the frontend labels with from_name "" (the shipped text_taxonomy config
- * does this). 0.8 did not count it, so once such a task was labeled, no config change,
- * not even saving the same config, was accepted again.
- */
-function producers(config: ParsedLabelConfig): Producer[] {
-  const unnamed = [...walk(config.root)]
-    .filter((n) => n.attrs.name === '' && typeof n.attrs.toName === 'string' && n.attrs.toName !== '' && n.tag !== 'Filter')
-    .map((node) => ({ name: '', resultType: node.tag.toLowerCase(), toNames: node.attrs.toName!.split(','), node }));
-  return [...config.controls, ...unnamed];
 }
 
 export function completionCompatibilityErrors(config: ParsedLabelConfig, facts: ProjectFacts): string[] {

@@ -7,6 +7,8 @@ import { AppError, badRequest, notFound } from '../errors.ts';
 import { sortKeysDeep } from '../util/json.ts';
 import type { ProjectContext } from './context.ts';
 import { requireTask } from './tasks.ts';
+import { currentTaskRules } from './project.ts';
+import { resultProblem } from '../labelConfig/taskRules.ts';
 
 export function requireDeleteAllowed(ctx: ProjectContext): void {
   if (ctx.store.state.settings.allow_delete_completions !== true) {
@@ -36,9 +38,12 @@ function fileFor(ctx: ProjectContext, taskId: number): CompletionFile {
  * A completion body. A POST must carry a result list (LSF always sends one, and an import
  * requires it too); a PATCH may leave it out and change other fields only.
  */
-function completionBody(body: unknown, resultRequired: boolean): JsonObject {
+function completionBody(ctx: ProjectContext, body: unknown, resultRequired: boolean): JsonObject {
   if (!isJsonObject(body)) throw badRequest('Body must be a JSON object (the completion)', 'invalid_completion');
   if ((resultRequired || body.result !== undefined) && !Array.isArray(body.result)) throw badRequest('"result" must be a list', 'invalid_completion');
+  const made = currentTaskRules(ctx).producers;
+  const problem = made && Array.isArray(body.result) ? resultProblem(made, body.result) : undefined;
+  if (problem) throw badRequest(problem, 'invalid_completion');
   return body;
 }
 
@@ -47,7 +52,7 @@ function completionBody(body: unknown, resultRequired: boolean): JsonObject {
  * existing one, an update of it (how LSF skips an already saved completion).
  */
 export async function submitCompletion(ctx: ProjectContext, taskId: number, rawBody: unknown, cancelled: boolean): Promise<number> {
-  const body = { ...completionBody(rawBody, true) };
+  const body = { ...completionBody(ctx, rawBody, true) };
   const file = fileFor(ctx, taskId);
   delete body.was_cancelled;
   delete body.skipped;
@@ -73,7 +78,7 @@ export async function submitCompletion(ctx: ProjectContext, taskId: number, rawB
 
 /** PATCH /api/tasks/<id>/completions/<cid>: shallow merge; was_cancelled in the body un-skips. */
 export async function updateCompletion(ctx: ProjectContext, taskId: number, completionId: number, rawBody: unknown): Promise<void> {
-  const body = { ...completionBody(rawBody, false) };
+  const body = { ...completionBody(ctx, rawBody, false) };
   const file = fileFor(ctx, taskId);
   const index = file.completions.findIndex((c) => c.id === completionId);
   // 0.8 appended a new completion here; an unknown id is a client error.

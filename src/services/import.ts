@@ -16,7 +16,7 @@ import { MAX_IMPORT_CHARS, recordChars, tooLargeToStore } from '../importers/rec
 import type { InputFile, PendingUpload } from '../importers/types.ts';
 import { sortKeysDeep } from '../util/json.ts';
 import type { ProjectContext } from './context.ts';
-import { currentDataTypes } from './project.ts';
+import { currentDataTypes, currentTaskRules } from './project.ts';
 
 export interface ImportResult {
   task_count: number;
@@ -86,7 +86,7 @@ export function prepareImport(
   const max = ctx.settings.MAX_TASKS_PER_IMPORT;
   if (count > max) throw importError(tooManyTasks(max, count).message, 413);
   const labelConfig = ctx.store.state.labelConfig;
-  const { tasks, errors } = validateImportItems(items, currentDataTypes(ctx));
+  const { tasks, errors } = validateImportItems(items, currentTaskRules(ctx));
   if (errors.length) throw importError(errors);
   // Refused before any file is written (and before the store has to build the record).
   if (recordChars(tasks) > MAX_IMPORT_CHARS) throw importError(tooLargeToStore().message, 413);
@@ -101,7 +101,7 @@ export function prepareImport(
  */
 function tasksForCurrentConfig(ctx: ProjectContext, prepared: PreparedImport): NewTask[] {
   if (ctx.store.state.labelConfig === prepared.labelConfig) return prepared.tasks;
-  const { tasks, errors } = validateImportItems(prepared.items, currentDataTypes(ctx));
+  const { tasks, errors } = validateImportItems(prepared.items, currentTaskRules(ctx));
   if (errors.length) throw importError(errors);
   return tasks;
 }
@@ -151,6 +151,7 @@ export async function prepareFiles(ctx: ProjectContext, files: InputFile[], work
       publicUrl: ctx.settings.PUBLIC_URL,
       maxTasks: ctx.settings.MAX_TASKS_PER_IMPORT,
       maxBytes: ctx.settings.MAX_UPLOAD_SIZE,
+      maxDataKeys: ctx.settings.MAX_DATA_KEYS,
     }),
   );
   return prepareImport(ctx, collector.items, collector.formats, collector.uploads.values(), collector.count);

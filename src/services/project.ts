@@ -3,6 +3,7 @@ import type { JsonObject, ProjectSettings } from '../domain/types.ts';
 import { SAMPLING_METHODS } from '../domain/types.ts';
 import { labelConfigLine, parseLabelConfig, type ParsedLabelConfig } from '../labelConfig/parse.ts';
 import { validateLabelConfig, type ValidationResult } from '../labelConfig/validate.ts';
+import { producers, type TaskRules } from '../labelConfig/taskRules.ts';
 import { AppError } from '../errors.ts';
 import type { ProjectContext } from './context.ts';
 
@@ -40,6 +41,12 @@ export function currentConfig(ctx: ProjectContext): ParsedLabelConfig | null {
 /** The data keys the current config reads ({} when it does not parse: nothing is checked). */
 export function currentDataTypes(ctx: ProjectContext): Record<string, string> {
   return currentConfig(ctx)?.dataTypes ?? {};
+}
+
+/** What the current config asks of tasks and completions (nothing but the key limit when it does not parse). */
+export function currentTaskRules(ctx: ProjectContext): TaskRules {
+  const config = currentConfig(ctx);
+  return { dataTypes: config?.dataTypes ?? {}, ...(config && { producers: producers(config) }), maxDataKeys: ctx.settings.MAX_DATA_KEYS };
 }
 
 export function serializeProject(ctx: ProjectContext): JsonObject {

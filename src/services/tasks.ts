@@ -7,7 +7,7 @@ import type { ProjectState, TaskOrder } from '../storage/projectState.ts';
 import { TASK_ORDERS } from '../storage/projectState.ts';
 import type { ProjectContext } from './context.ts';
 import { currentDataTypes } from './project.ts';
-import { checkTaskData } from '../importers/validateTasks.ts';
+import { checkTaskData } from '../labelConfig/taskRules.ts';
 
 /** A completed task is its completions file plus the predictions of tasks.json; otherwise the entry. */
 export function taskView(state: ProjectState, id: number): JsonObject | undefined {
@@ -107,7 +107,7 @@ function taskChanges(ctx: ProjectContext, body: unknown, requireData: boolean): 
   const out: { data?: JsonObject; predictions?: JsonObject[] } = {};
   if (body.data !== undefined) {
     if (!isJsonObject(body.data)) throw badRequest('"data" must be a JSON object', 'invalid_task');
-    const problem = checkTaskData(body.data, currentDataTypes(ctx));
+    const problem = checkTaskData(body.data, currentDataTypes(ctx), ctx.settings.MAX_DATA_KEYS);
     if (problem) throw badRequest(problem, 'invalid_task');
     out.data = body.data;
   }

@@ -152,10 +152,16 @@ export class ProjectState {
     return (descending ? this.byScoreDesc : this.byScore).iterate();
   }
 
-  /** Data keys every task has (0.8's input schema); empty when there are no tasks. */
+  /**
+   * Data keys every task has (0.8's input schema); empty when there are no tasks. A key
+   * every task has is a key of the first one: only its keys (at most MAX_DATA_KEYS) are
+   * looked at, not every key any task ever had, which config checks used to walk.
+   */
   commonDataKeys(): string[] {
     const n = this.tasks.size;
-    return [...this.dataKeyCounts].filter(([, c]) => c === n).map(([k]) => k);
+    const first = this.tasks.get(this.ids.first()!);
+    if (!first) return [];
+    return Object.keys(first.data ?? {}).filter((k) => this.dataKeyCounts.get(k) === n);
   }
 
   outputSchema(): OutputSchema {

@@ -1,4 +1,5 @@
-// JSON writing in the styles Label Studio 0.8 used, so folders stay interchangeable.
+// JSON helpers: writing in the styles Label Studio 0.8 used, so folders stay interchangeable,
+// and the nesting limit of the JSON we read.
 
 /** A deep copy with object keys sorted at every level (Python's sort_keys=True). */
 export function sortKeysDeep(value: unknown): unknown {
@@ -23,4 +24,25 @@ export function escapeNonAscii(text: string): string {
 /** completions/<id>.json: 2-space indent, sorted keys, non-ASCII escaped, no final newline. */
 export function completionFileText(file: unknown): string {
   return escapeNonAscii(JSON.stringify(sortKeysDeep(file), null, 2));
+}
+
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. Real tasks and completions
+ * nest a few levels; a body nested thousands deep makes JSON.stringify and every
+ * recursive copy overflow the stack after the request was accepted.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Whether value nests deeper than max (iterative: recursion would overflow on such input). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: [object, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }

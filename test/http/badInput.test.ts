@@ -32,8 +32,9 @@ describe('bad input anywhere changes nothing', () => {
       );
     }
     await expectRejected(t, rows);
-    // 100 levels are fine.
-    const ok = await request(t.app).post('/api/tasks/1/completions').set('Content-Type', 'application/json').send(`{"result":${deepArray(99)}}`);
+    // 100 levels are fine: body, result, region, value, then 96 levels of arrays.
+    const region = `{"from_name":"sentiment","to_name":"text","type":"choices","value":{"choices":["Positive"],"deep":${deepArray(96)}}}`;
+    const ok = await request(t.app).post('/api/tasks/1/completions').set('Content-Type', 'application/json').send(`{"result":[${region}]}`);
     expect(ok.status).toBe(201);
     expect((await request(t.app).get('/api/tasks/1')).status).toBe(200);
   });

@@ -4,7 +4,7 @@
 // and a store that refuses the record.
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../../src/http/requestBody.ts';
+import { MAX_JSON_DEPTH } from '../../src/util/json.ts';
 import { MAX_IMPORT_CHARS } from '../../src/importers/recordSize.ts';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
 import { CONFIGS, fileServer, makeZip, setConfig, storedTasks, uploadedFiles } from './support.ts';

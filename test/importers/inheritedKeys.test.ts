@@ -3,7 +3,8 @@
 // own key, never turned into the object's prototype.
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkTaskData, placeUndefinedKey, validateImportItems } from '../../src/importers/validateTasks.ts';
+import { placeUndefinedKey, validateImportItems } from '../../src/importers/validateTasks.ts';
+import { checkTaskData } from '../../src/labelConfig/taskRules.ts';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
 import { CONFIGS, setConfig, storedTasks } from './support.ts';
 
@@ -23,11 +24,11 @@ describe('presence of a data key', () => {
 
   it('"data" and "result" count only as the item\'s own keys', () => {
     const wrapped = Object.create({ data: { text: 'x' } }) as object;
-    expect(validateImportItems([wrapped], { text: 'Text' }).errors).toEqual([
+    expect(validateImportItems([wrapped], { dataTypes: { text: 'Text' }, maxDataKeys: 1000 }).errors).toEqual([
       'Error at item 0: "text" key is expected in task data [assume: item as is = task root with values]  :: {}',
     ]);
     const completion = Object.create({ result: [] }) as object;
-    expect(validateImportItems([{ data: { text: 'x' }, completions: [completion] }], { text: 'Text' }).errors).toEqual([
+    expect(validateImportItems([{ data: { text: 'x' }, completions: [completion] }], { dataTypes: { text: 'Text' }, maxDataKeys: 1000 }).errors).toEqual([
       'Error at item 0: Completion must have "result" fields :: {"data":{"text":"x"},"completions":[{}]}',
     ]);
   });

@@ -100,7 +100,8 @@ describe('CSV: a header of repeated names', () => {
 describe('through the import route', () => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await makeTestApp();
+    // Wide enough for the 20,000-column CSV below (MAX_DATA_KEYS is 1,000 by default).
+    t = await makeTestApp({ MAX_DATA_KEYS: '30000' });
     await setConfig(t, CONFIGS.text);
   });
   afterEach(async () => {

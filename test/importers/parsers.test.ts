@@ -172,21 +172,31 @@ describe('CSV', () => {
     { name: 'CRLF', csv: 'n\r\n1\r\n2\r\n', values: [1, 2] },
   ])('$name', async ({ csv, values }) => {
     const collector = new TaskCollector(100);
-    await collectDelimited(await tempFile(csv), { delimiter: ',', name: 'x.csv' }, collector);
+    await collectDelimited(await tempFile(csv), { delimiter: ',', name: 'x.csv', maxColumns: 1000 }, collector);
     expect(collector.items.map((i) => (i as { data: Record<string, unknown> }).data.n)).toEqual(values);
   });
 
   it('a large file across many chunks: rows, quoted newlines and types intact', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `"line ${i}\nwith ""quotes"", ü",${i}`);
     const collector = new TaskCollector(100_000);
-    await collectDelimited(await tempFile(`text,n\n${rows.join('\n')}\n`), { delimiter: ',', name: 'big.csv' }, collector);
+    await collectDelimited(await tempFile(`text,n\n${rows.join('\n')}\n`), { delimiter: ',', name: 'big.csv', maxColumns: 1000 }, collector);
     expect(collector.count).toBe(20_000);
     expect(collector.items[12_345]).toEqual({ data: { text: 'line 12345\nwith "quotes", ü', n: 12_345 } });
   });
 
+  it('the header may be as wide as maxColumns, delimiters in quotes not counted, and rows wider than it are not its concern', async () => {
+    const collector = new TaskCollector(10);
+    await collectDelimited(await tempFile('"a,b",n\n"x,y",1\n'), { delimiter: ',', name: 'x.csv', maxColumns: 2 }, collector);
+    expect(collector.items).toEqual([{ data: { 'a,b': 'x,y', n: 1 } }]);
+    const wide = collectDelimited(await tempFile('a,b,c\n1,2,3\n'), { delimiter: ',', name: 'x.csv', maxColumns: 2 }, new TaskCollector(10));
+    await expect(wide).rejects.toThrow('the header has more than 2 columns; a task may have at most 2 data keys (MAX_DATA_KEYS)');
+    const tsv = collectDelimited(await tempFile('a\tb\tc\n1\t2\t3\n'), { delimiter: '\t', name: 'x.tsv', maxColumns: 2 }, new TaskCollector(10));
+    await expect(tsv).rejects.toThrow('the header has more than 2 columns');
+  });
+
   it('past the task limit rows are counted, not kept', async () => {
     const collector = new TaskCollector(10);
-    await collectDelimited(await tempFile(`n\n${Array.from({ length: 50 }, (_, i) => i).join('\n')}\n`), { delimiter: ',', name: 'x.csv' }, collector);
+    await collectDelimited(await tempFile(`n\n${Array.from({ length: 50 }, (_, i) => i).join('\n')}\n`), { delimiter: ',', name: 'x.csv', maxColumns: 1000 }, collector);
     expect(collector.count).toBe(50);
     expect(collector.items).toHaveLength(10);
     expect(collector.overLimit).toBe(true);

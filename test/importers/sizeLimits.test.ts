@@ -76,6 +76,7 @@ describe('files parsed in one piece are size-checked before they are read', () =
       tempDir: dir,
       publicUrl: '',
       maxTasks: 1000,
+      maxDataKeys: 1000,
       maxBytes,
     });
   }

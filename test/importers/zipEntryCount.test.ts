@@ -42,7 +42,7 @@ describe('a zip of 150,001 entries (the limit is 100,000)', () => {
     await writeFile(path, zip);
     const work = await mkdtemp(join(dir, 'work-'));
     const started = performance.now();
-    const err = await collectFiles([{ name: 'many.zip', path, size: zip.length }], { dataTypes: { text: 'Text' }, tempDir: work, publicUrl: '', maxTasks: 250_000, maxBytes: 200 * 1024 ** 2 }).catch((e: unknown) => e);
+    const err = await collectFiles([{ name: 'many.zip', path, size: zip.length }], { dataTypes: { text: 'Text' }, tempDir: work, publicUrl: '', maxTasks: 250_000, maxBytes: 200 * 1024 ** 2, maxDataKeys: 1000 }).catch((e: unknown) => e);
     const ms = performance.now() - started;
     expect(err).toBeInstanceOf(ImportFailure);
     expect((err as ImportFailure).status).toBe(413);

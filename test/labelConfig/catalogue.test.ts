@@ -1,6 +1,6 @@
 // The tag catalogue: one entry per frontend tag, and value types that agree with import.
 import { describe, expect, it } from 'vitest';
-import { checkTaskData } from '../../src/importers/validateTasks.ts';
+import { checkTaskData } from '../../src/labelConfig/taskRules.ts';
 import { TAG_CATALOGUE, jsonTypeOf, tagSpec, valueTypesOf } from '../../src/labelConfig/catalogue.ts';
 import type { Json } from '../../src/domain/types.ts';
 
