@@ -7,33 +7,10 @@
 // (PATCH/PUT/DELETE /api/tasks), so before each use the index is brought up to date by
 // comparing object identities (the store replaces a task object on every change), which
 // costs a pass over the ids but hashes only what changed.
-import { createHash } from 'node:crypto';
-import type { JsonObject, NewTask, Task } from '../domain/types.ts';
+import type { NewTask, Task } from '../domain/types.ts';
+import { dataHash } from '../domain/dataHash.ts';
 
-/** JSON with object keys sorted at every level: equal data, equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    const obj = value as Record<string, unknown>;
-    return `{${keys
-      .filter((k) => obj[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-const hashes = new WeakMap<JsonObject, string>();
-
-export function dataHash(data: JsonObject): string {
-  let h = hashes.get(data);
-  if (h === undefined) {
-    h = createHash('sha256').update(canonicalJson(data)).digest('base64');
-    hashes.set(data, h);
-  }
-  return h;
-}
+export { canonicalJson, dataHash } from '../domain/dataHash.ts';
 
 class DataIndex {
   private readonly byId = new Map<number, { task: Task; hash: string }>();
