@@ -4,7 +4,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProjectStore } from '../src/storage/projectStore.ts';
+import { FolderStore } from '../src/storage/folder/folderStore.ts';
 
 const total = Number(process.argv[2] ?? 200_000);
 const root = await mkdtemp(join(tmpdir(), 'ls-bench-open-'));
@@ -25,7 +25,7 @@ await writeFile(join(dir, 'tasks.json'), '{\n' + lines.join(',\n') + '\n}\n');
 
 for (let run = 1; run <= 2; run++) {
   const t0 = performance.now();
-  const store = await ProjectStore.open(dir, 'p', {});
+  const store = await FolderStore.open(dir, 'p', {});
   const seconds = (performance.now() - t0) / 1000;
   console.log(`open #${run}: ${store.state.taskCount} tasks, ${store.state.completedCount} completed, in ${seconds.toFixed(2)} s`);
   await store.close({ checkpoint: false });

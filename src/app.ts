@@ -69,6 +69,6 @@ export function createApp(deps: AppDeps): Express {
   app.use((req) => {
     throw new AppError('no_route', `No route ${req.method} ${req.path}`);
   });
-  app.use(errorHandler(() => deps.project.store.folder));
+  app.use(errorHandler(() => deps.project.store.location));
   return app;
 }

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { loadSettings, SettingsError } from './settings.ts';
-import { openProjectContext } from './storage/openProject.ts';
+import { openProjectContext } from './projects.ts';
 
 async function main(): Promise<void> {
   let settings;
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const app = createApp({ settings, logger, project });
   const server: Server = app.listen(settings.PORT, settings.HOST, () => {
     const { port } = server.address() as { port: number };
-    logger.info(`Serving project "${settings.PROJECT}" from ${project.store.folder} on http://${settings.HOST}:${port}`);
+    logger.info(`Serving project "${settings.PROJECT}" from ${project.store.location} on http://${settings.HOST}:${port}`);
     // PORT=0 lets the system choose: say which port, whatever the log level (tests and
     // scripts start servers this way, free of races over a port picked in advance).
     if (settings.PORT === 0) console.log(`listening on http://${settings.HOST}:${port}`);

@@ -7,12 +7,12 @@
 // must not put the answer into the zip). Whatever cannot be had keeps its URL and never
 // fails the export.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { isAbsolute, join, posix, resolve, sep } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
 import type { AllowList } from '../net/addresses.ts';
 import { fetchOutbound, OutboundRefused } from '../net/outbound.ts';
 import type { ExportContext, ExportSink, FileContent } from './types.ts';
+import type { StoredUpload } from '../storage/store.ts';
 import { capName } from './names.ts';
 
 /** Reads len bytes at pos (fewer at the end of the file). */
@@ -87,6 +87,14 @@ const fileReader = (path: string): ByteReader => async (pos, len) => {
 };
 
 export const bufferReader = (buf: Buffer): ByteReader => async (pos, len) => buf.subarray(pos, pos + len);
+
+/** Reads a byte range of a stored upload (image headers, WAV headers). */
+const uploadReader = (file: StoredUpload): ByteReader => async (pos, len) => {
+  if (len <= 0 || pos >= file.size) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of file.stream(pos, Math.min(file.size, pos + len) - 1)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then(
@@ -188,10 +196,10 @@ export class MediaFolder<Meta> {
   private async resolveNew(url: string): Promise<ResolvedMedia<Meta>> {
     const upload = uploadName(url, this.ctx.publicUrl);
     if (upload !== undefined) {
-      const path = join(this.ctx.projectDir, 'upload', upload);
-      if (resolve(path).startsWith(resolve(this.ctx.projectDir, 'upload') + sep) && (await isFile(path))) {
-        const exportPath = await this.add(upload, () => createReadStream(path));
-        return this.withMeta({ fileName: exportPath, exportPath }, fileReader(path));
+      const stored = await this.ctx.uploads.get(upload);
+      if (stored) {
+        const exportPath = await this.add(upload, () => stored.stream());
+        return this.withMeta({ fileName: exportPath, exportPath }, uploadReader(stored));
       }
       this.ctx.log?.warn(`export: ${url} is not in the project's upload folder; its URL is kept`);
       return { fileName: url };

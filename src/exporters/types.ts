@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { AllowList } from '../net/addresses.ts';
+import type { UploadStore } from '../storage/store.ts';
 import type { CompletionFile } from '../domain/types.ts';
 import type { ParsedLabelConfig } from '../labelConfig/parse.ts';
 
@@ -30,8 +31,8 @@ export interface ExportSink {
 export interface ExportContext {
   /** The current config, parsed; null when config.xml does not parse. */
   config: ParsedLabelConfig | null;
-  /** The project folder (uploaded files are under upload/). */
-  projectDir: string;
+  /** The project's uploaded files (what /data/upload/<name> URLs name). */
+  uploads: UploadStore;
   /** Time limit for fetching a remote image or audio file, in ms. */
   fetchTimeoutMs: number;
   /** Largest remote file fetched into an export, in bytes. */

@@ -28,13 +28,14 @@ export const rewriteDeprecatedRoutes: RequestHandler = (req, _res, next) => {
 
 export function deprecatedRouter(ctx: () => ProjectContext): Router {
   const r = Router();
-  r.get('/api/projects/1/completions_ids', (_req, res) => {
-    res.json(completedTaskIds(ctx()));
+  r.get('/api/projects/1/completions_ids', async (_req, res) => {
+    res.json(await completedTaskIds(ctx()));
   });
   // The instruction is HTML anyone who can PATCH the project wrote: shown as it is, but
   // sandboxed, so a <script> in it cannot act on this origin.
-  r.get('/api/projects/1/expert_instruction', (_req, res) => {
-    sandbox(res).type('text/html').send(String(ctx().store.state.settings.instruction ?? ''));
+  r.get('/api/projects/1/expert_instruction', async (_req, res) => {
+    const { settings } = await ctx().store.config();
+    sandbox(res).type('text/html').send(String(settings.instruction ?? ''));
   });
   return r;
 }

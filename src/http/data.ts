@@ -4,9 +4,10 @@
 // serves local files when ALLOW_SERVING_LOCAL_FILES is on (0.8's image-dir/audio-dir
 // tasks). Every path is confined to its folder: 0.8 served /data/upload/../config.json.
 import { Router, type Request, type Response } from 'express';
-import { isAbsolute } from 'node:path';
+import { extname, isAbsolute } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { ProjectContext } from '../services/context.ts';
-import { resolveInside } from '../importers/uploads.ts';
+import { resolveInside } from '../util/paths.ts';
 import { extensionOf } from '../importers/names.ts';
 import { AppError } from '../errors.ts';
 import { sendError } from './errors.ts';
@@ -59,14 +60,57 @@ function after(req: Request, prefix: string): string {
   return req.path.slice(prefix.length);
 }
 
+/**
+ * A stored upload, whatever the engine keeps it in: its type from the extension, one byte
+ * range when asked (audio and video players seek with them), 416 for a range past the end.
+ */
+async function serveUpload(ctx: ProjectContext, requested: string, req: Request, res: Response): Promise<void> {
+  let name: string;
+  try {
+    name = decodeURIComponent(requested);
+  } catch {
+    return notFound(res);
+  }
+  const file = await ctx.store.uploads.get(name);
+  if (!file) return notFound(res);
+  res.type(extname(name) || 'application/octet-stream');
+  res.set({
+    'Accept-Ranges': 'bytes',
+    'Last-Modified': file.modified.toUTCString(),
+    'Content-Disposition': contentDisposition(name.split('/').pop()!),
+  });
+  let start = 0;
+  let end = file.size - 1;
+  const ranges = req.headers.range ? req.range(file.size, { combine: true }) : undefined;
+  if (ranges === -1) {
+    res.status(416).set('Content-Range', `bytes */${file.size}`).end();
+    return;
+  }
+  if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {
+    ({ start, end } = ranges[0]!);
+    res.status(206).set('Content-Range', `bytes ${start}-${end}/${file.size}`);
+  }
+  res.set('Content-Length', String(Math.max(0, end - start + 1)));
+  if (req.method === 'HEAD' || file.size === 0) {
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(file.stream(start, end), res);
+  } catch (err) {
+    if (!res.headersSent) throw err;
+    res.destroy(); // the client went away mid-file, or the store failed: cut it short
+  }
+}
+
 export function dataRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
-  r.get(/^\/data\/upload\/.*/, (req, res) => serveFrom(ctx().store.uploadDir(), after(req, '/data/upload/'), res));
+  r.get(/^\/data\/upload\/.*/, (req, res) => serveUpload(ctx(), after(req, '/data/upload/'), req, res));
 
   r.get(/^\/upload\/.*/, (req, res) => {
     ctx().log.warn({ path: req.path }, 'GET /upload/<file> is deprecated; use /data/upload/<file>');
-    return serveFrom(ctx().store.uploadDir(), after(req, '/upload/'), res);
+    return serveUpload(ctx(), after(req, '/upload/'), req, res);
   });
 
   r.get(/^\/data\/.+/, (req, res) => {

@@ -73,11 +73,11 @@ export function examplesRouter(ctx: () => ProjectContext): Router {
   // The setup page's preview task: the config is validated as a save would (tasks and
   // completions included) and any failure is 0.8's one-line 400; /api/validate-config
   // is where the page gets the reason. A POST body is read by configBody (app.ts).
-  const importExample = (req: Request, res: Response) => {
+  const importExample = async (req: Request, res: Response) => {
     const fromQuery = queryString(req.query.label_config);
     const xml = fromQuery ? fromQuery : labelConfigOf(req, { json: true, raw: true });
     if (typeof xml !== 'string' || xml === '') return generationFailed();
-    const result = checkLabelConfig(ctx(), xml);
+    const result = await checkLabelConfig(ctx(), xml);
     if (!result.ok) return generationFailed();
     res.json(importExampleData(xml, result.config.root));
   };
@@ -88,13 +88,13 @@ export function examplesRouter(ctx: () => ProjectContext): Router {
 
   // Sample files for the import page, from the saved config, not re-validated (§3.4).
   route(r, '/api/import-example-file', {
-    get: (req, res) => {
+    get: async (req, res) => {
       const q = queryString(req.query.q) ?? 'json';
       const format = Object.hasOwn(SAMPLE_FORMATS, q) ? SAMPLE_FORMATS[q]! : undefined;
       if (!format) throw badRequest(`Incorrect format ("q") in request: ${JSON.stringify(q)}; use one of ${Object.keys(SAMPLE_FORMATS).join(', ')}`, 'example_failed');
       let data: JsonObject;
       try {
-        data = exampleData(parseLabelConfig(ctx().store.state.labelConfig).root, 'upload');
+        data = exampleData(parseLabelConfig((await ctx().store.config()).labelConfig).root, 'upload');
       } catch (err) {
         if (err instanceof LabelConfigError) return generationFailed();
         throw err;

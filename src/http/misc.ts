@@ -44,13 +44,13 @@ export function miscRouter(ctx: () => ProjectContext): Router {
       // Form field, JSON {"label_config"} or a raw XML body (read by configBody, app.ts).
       // 0.8's exact replies: 417 with a text body when there is no config,
       // 400 {"label_config": [message]}, 204 when valid.
-      (req, res) => {
+      async (req, res) => {
         const xml = labelConfigOf(req, { json: true, raw: true });
         if (xml === undefined || xml === null) {
           throw new AppError('no_label_config_in_post', 'No label_config in POST');
         }
         if (typeof xml !== 'string') throw invalidLabelConfig(['can only parse strings']);
-        const result = checkLabelConfig(ctx(), xml);
+        const result = await checkLabelConfig(ctx(), xml);
         if (!result.ok) throw invalidLabelConfig(result.errors);
         res.status(204).end();
       },

@@ -3,7 +3,8 @@ import { Router, type Request, type Response } from 'express';
 import type { ProjectContext } from '../services/context.ts';
 import { currentConfig, saveLabelConfig, serializeProject } from '../services/project.ts';
 import { nextTask } from '../services/next.ts';
-import { chooseFormat, sendExport } from '../services/export.ts';
+import { chooseFormat } from '../services/export.ts';
+import { sendExport } from './export.ts';
 import { supportedFormats } from '../exporters/registry.ts';
 import { AppError } from '../errors.ts';
 import { annotatorOf } from './auth.ts';
@@ -16,18 +17,18 @@ export function projectRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
   route(r, '/api/project', {
-    get: (_req, res) => {
-      res.json(serializeProject(ctx()));
+    get: async (_req, res) => {
+      res.json(await serializeProject(ctx()));
     },
-    post: (req, res) => {
+    post: async (req, res) => {
       if (req.query.new) {
         throw new AppError('single_project', 'Creating projects needs multi-project mode; this server serves one project');
       }
-      res.json(serializeProject(ctx()));
+      res.json(await serializeProject(ctx()));
     },
     patch: async (req, res) => {
       await patchProject(ctx(), req.body);
-      res.status(201).json(serializeProject(ctx()));
+      res.status(201).json(await serializeProject(ctx()));
     },
   });
 
@@ -45,8 +46,8 @@ export function projectRouter(ctx: () => ProjectContext): Router {
   });
 
   route(r, '/api/project/next', {
-    get: (req, res) => {
-      const task = nextTask(ctx(), annotatorOf(req, res));
+    get: async (req, res) => {
+      const task = await nextTask(ctx(), annotatorOf(req, res));
       if (!task) {
         throw new AppError('no_more_tasks', 'No more tasks');
       }
@@ -59,15 +60,15 @@ export function projectRouter(ctx: () => ProjectContext): Router {
   route(r, '/api/project/export', {
     get: async (req, res) => {
       const c = ctx();
-      const format = chooseFormat(c, req.query.format);
+      const format = await chooseFormat(c, req.query.format);
       const zip = req.query.zip === '1' || req.query.zip === 'true';
       await sendExport(c, format, res, zip);
     },
   });
 
   route(r, '/api/project/export/formats', {
-    get: (_req, res) => {
-      const formats = supportedFormats(currentConfig(ctx()));
+    get: async (_req, res) => {
+      const formats = supportedFormats(await currentConfig(ctx()));
       res.json(formats.map((f) => ({ name: f.name, title: f.title, description: f.description })));
     },
   });

@@ -22,8 +22,8 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
   route(r, '/api/tasks', {
-    get: (req, res) => {
-      res.json(listTasks(ctx().store.state, parseListQuery(req.query as Record<string, unknown>)));
+    get: async (req, res) => {
+      res.json(await listTasks(ctx(), parseListQuery(req.query as Record<string, unknown>)));
     },
     delete: async (_req, res) => {
       await deleteAllTasks(ctx());
@@ -32,11 +32,9 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
   });
 
   route(r, '/api/tasks/:id', {
-    get: (req, res) => {
-      const state = ctx().store.state;
+    get: async (req, res) => {
       const id = parseId(req.params.id, 'task id');
-      requireTask(state, id);
-      const view = taskView(state, id);
+      const view = taskView(await requireTask(ctx(), id));
       if (req.query.pretty) res.type('application/json').send(JSON.stringify(view, null, 2) + '\n');
       else res.json(view);
     },
@@ -55,11 +53,9 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
 
   route(r, '/api/tasks/:id/completions', {
     // Not routed in 0.8 (404); the completions list is a harmless addition.
-    get: (req, res) => {
-      const state = ctx().store.state;
+    get: async (req, res) => {
       const id = parseId(req.params.id, 'task id');
-      requireTask(state, id);
-      res.json(state.files.get(id)?.completions ?? []);
+      res.json((await requireTask(ctx(), id)).file?.completions ?? []);
     },
     post: async (req, res) => {
       const id = await submitCompletion(ctx(), parseId(req.params.id, 'task id'), req.body, flag(req.query.was_cancelled));
@@ -68,7 +64,7 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
     delete: async (req, res) => {
       const c = ctx();
       const id = parseId(req.params.id, 'task id');
-      requireTask(c.store.state, id);
+      await requireTask(c, id); // 404 before 422
       await deleteTaskCompletions(c, id);
       res.status(204).end();
     },
@@ -89,8 +85,8 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
   });
 
   route(r, '/api/completions', {
-    get: (_req, res) => {
-      res.json({ ids: completedTaskIds(ctx()) });
+    get: async (_req, res) => {
+      res.json({ ids: await completedTaskIds(ctx()) });
     },
     delete: async (_req, res) => {
       await deleteAllCompletions(ctx());

@@ -11,7 +11,7 @@
 // - A tag with name="" and a toName (text_taxonomy) counts as what made its results.
 import type { JsonObject } from '../domain/types.ts';
 import { checkTaskData, producers } from './taskRules.ts';
-import type { OutputSchema } from '../storage/projectState.ts';
+import type { OutputSchema } from '../storage/store.ts';
 import { valueTypesOf } from './catalogue.ts';
 import { itemsOf, type ParsedLabelConfig } from './parse.ts';
 
@@ -48,13 +48,42 @@ export function taskCompatibilityErrors(config: ParsedLabelConfig, facts: Projec
     }
   }
   if (!facts.tasks) return [];
-  const changed = Object.entries(config.dataTypes).filter(([key, tag]) => !stillReadable(tag, facts.currentDataTypes?.[key]));
-  if (changed.length === 0) return [];
-  const rules = Object.fromEntries(changed);
+  const rules = changedDataKeys(config, facts.currentDataTypes);
+  if (!rules) return [];
   for (const task of facts.tasks()) {
-    const data = task.data && typeof task.data === 'object' && !Array.isArray(task.data) ? (task.data as JsonObject) : {};
-    const problem = checkTaskData(data, rules);
-    if (problem) return [`${TASKS_PREFIX}Task ${task.id}: ${problem}`];
+    const problem = storedTaskProblem(task, rules);
+    if (problem) return [problem];
+  }
+  return [];
+}
+
+/** The data keys whose tag changes so that stored values must be checked again; undefined when none. */
+export function changedDataKeys(config: ParsedLabelConfig, currentDataTypes: Record<string, string> | undefined): Record<string, string> | undefined {
+  const changed = Object.entries(config.dataTypes).filter(([key, tag]) => !stillReadable(tag, currentDataTypes?.[key]));
+  return changed.length ? Object.fromEntries(changed) : undefined;
+}
+
+/** The refusal for a stored task the new config cannot read, or undefined. */
+export function storedTaskProblem(task: { id: number; data?: unknown }, rules: Record<string, string>): string | undefined {
+  const data = task.data && typeof task.data === 'object' && !Array.isArray(task.data) ? (task.data as JsonObject) : {};
+  const problem = checkTaskData(data, rules);
+  return problem ? `${TASKS_PREFIX}Task ${task.id}: ${problem}` : undefined;
+}
+
+/**
+ * Step 7's value check over tasks read from the store as they come (an engine may have to
+ * read them from a database): the first task the new config cannot read, or [].
+ */
+export async function storedValueErrors(
+  config: ParsedLabelConfig,
+  currentDataTypes: Record<string, string> | undefined,
+  tasks: () => AsyncIterable<{ id: number; data?: unknown }>,
+): Promise<string[]> {
+  const rules = changedDataKeys(config, currentDataTypes);
+  if (!rules) return [];
+  for await (const task of tasks()) {
+    const problem = storedTaskProblem(task, rules);
+    if (problem) return [problem];
   }
   return [];
 }

@@ -5,7 +5,7 @@
 //   3 schema rules (schema.ts)            7 stored tasks still load, 8 stored completions too
 // Steps 3 and 4 read the parsed attributes, where 0.8 ran regular expressions over the raw
 // text (Q-C3) and so also counted names inside comments and CSS.
-import { completionCompatibilityErrors, taskCompatibilityErrors, type ProjectFacts } from './compatibility.ts';
+import { completionCompatibilityErrors, storedValueErrors, taskCompatibilityErrors, type ProjectFacts } from './compatibility.ts';
 import { LabelConfigError, parseLabelConfig, walk, type ParsedLabelConfig } from './parse.ts';
 import { schemaError } from './schema.ts';
 import { nearestTag, TAG_CATALOGUE, tagSpec } from './catalogue.ts';
@@ -99,4 +99,19 @@ export function validateLabelConfig(xml: string, facts?: ProjectFacts): Validati
     if (errors.length) return refused(errors);
   }
   return { ok: true, config };
+}
+
+/**
+ * validateLabelConfig against a project whose stored tasks are read as a stream (from the
+ * store): step 7's value re-check runs last, over the tasks as they come.
+ */
+export async function validateLabelConfigAsync(
+  xml: string,
+  facts: Omit<ProjectFacts, 'tasks'>,
+  tasks: () => AsyncIterable<{ id: number; data?: unknown }>,
+): Promise<ValidationResult> {
+  const result = validateLabelConfig(xml, facts);
+  if (!result.ok) return result;
+  const errors = await storedValueErrors(result.config, facts.currentDataTypes, tasks);
+  return errors.length ? refused(errors) : result;
 }

@@ -1,12 +1,10 @@
-// What a service needs to act on the current project.
+// What a service needs to act on one project.
 import type { Logger } from 'pino';
 import type { Settings } from '../settings.ts';
-import type { ProjectStore } from '../storage/projectStore.ts';
-import type { Reservations } from '../sampling/reservations.ts';
+import type { ProjectStore } from '../storage/store.ts';
 
 export interface ProjectContext {
   store: ProjectStore;
   settings: Settings;
-  reservations: Reservations;
   log: Logger;
 }

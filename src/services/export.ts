@@ -1,12 +1,10 @@
-// GET /api/project/export: streams the chosen format, as its single file or as a zip
-// (archiver), straight to the response. Nothing is written to the project folder (0.8
-// kept every export zip under export/ and shared one folder between exports in the same
-// second), so a failed or abandoned export leaves nothing behind.
-import { once } from 'node:events';
-import { Readable } from 'node:stream';
+// GET /api/project/export: the chosen format, as its single file or as a zip (archiver),
+// made as the body stream is read. Nothing is written to the project (0.8 kept every
+// export zip under export/ and shared one folder between exports in the same second), so
+// a failed or abandoned export leaves nothing behind. http/export.ts sends the stream.
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
-import type { Response } from 'express';
-import type { CompletionFile } from '../domain/types.ts';
 import { badRequest } from '../errors.ts';
 import { findFormat, supportedFormats } from '../exporters/registry.ts';
 import { capName } from '../exporters/names.ts';
@@ -21,33 +19,13 @@ export function exportStamp(d = new Date()): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}-${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}`;
 }
 
-/** How many records are handed out between two yields to the event loop. */
-const YIELD_EVERY = 500;
-
-/**
- * The completion files in ascending task id, as they are when the export starts: the
- * snapshot holds references only (the store replaces a file's object on every change, it
- * never edits one), so later writes do not show up halfway. Each pass over it yields to
- * the event loop every 500 records, so the server keeps answering during an export, and
- * stops (throws the signal's reason) once the signal fires.
- */
+/** The completion files in ascending task id, as they are when the export starts (the store's snapshot). */
 export function exportRecords(ctx: ProjectContext, signal?: AbortSignal): ExportRecords {
-  const state = ctx.store.state;
-  const snapshot: CompletionFile[] = [];
-  for (const id of state.fileIds()) snapshot.push(state.files.get(id)!);
-  return {
-    async *[Symbol.asyncIterator]() {
-      for (let i = 0; i < snapshot.length; i++) {
-        signal?.throwIfAborted();
-        yield snapshot[i]!;
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r));
-      }
-    },
-  };
+  return { [Symbol.asyncIterator]: () => ctx.store.completionFiles(signal)[Symbol.asyncIterator]() };
 }
 
-export function chooseFormat(ctx: ProjectContext, name: unknown): ExportFormat {
-  const config = currentConfig(ctx);
+export async function chooseFormat(ctx: ProjectContext, name: unknown): Promise<ExportFormat> {
+  const config = await currentConfig(ctx);
   const offered = supportedFormats(config).map((f) => f.name);
   if (typeof name !== 'string' || name === '') throw badRequest(`Missing "format"; this project supports ${offered.join(', ')}`, 'missing_format');
   const format = findFormat(name);
@@ -89,11 +67,11 @@ function toReadable(content: FileContent): Readable {
   return Readable.from(chunked(content), { objectMode: false });
 }
 
-function exportContext(ctx: ProjectContext, signal: AbortSignal): ExportContext {
+async function exportContext(ctx: ProjectContext, signal: AbortSignal): Promise<ExportContext> {
   return {
     signal,
-    config: currentConfig(ctx),
-    projectDir: ctx.store.folder,
+    config: await currentConfig(ctx),
+    uploads: ctx.store.uploads,
     fetchTimeoutMs: ctx.settings.EXPORT_FETCH_TIMEOUT_MS,
     maxFetchBytes: ctx.settings.MAX_UPLOAD_SIZE,
     fetchAllow: ctx.settings.FETCH_ALLOW,
@@ -102,48 +80,39 @@ function exportContext(ctx: ProjectContext, signal: AbortSignal): ExportContext 
   };
 }
 
-interface Download {
+/** What the download is called and what it holds. */
+export interface Download {
   name: string;
   contentType: string;
 }
 
-function downloadHeaders(res: Response, d: Download): void {
-  res.status(200);
-  res.setHeader('Content-Type', d.contentType);
-  res.setHeader('Content-Disposition', `attachment; filename=${d.name}`);
-  // The 0.8 export page names the download after this header.
-  res.setHeader('filename', d.name);
+/** The download an export gives: the format's single file (unless asZip), else a zip named after the time. */
+export function downloadOf(format: ExportFormat, asZip: boolean, stamp = exportStamp()): Download {
+  const single = format.singleFile && !asZip ? format.singleFile : undefined;
+  // Named like 0.8's zip; a single file keeps its own extension: 2026-11-28-09-30-00.json
+  return single ? { name: stamp + single.extension, contentType: `${single.contentType}; charset=utf-8` } : { name: `${stamp}.zip`, contentType: 'application/zip' };
 }
 
-/**
- * Copies source to the response, the download headers going out with its first byte, so
- * an export that fails before then is still answered with an ordinary JSON error (and not
- * as a zip download). Stops at once when `stop` fires. Does not end the response.
- */
-async function pump(source: AsyncIterable<Buffer>, res: Response, download: Download, stop: AbortSignal): Promise<void> {
-  for await (const chunk of source) {
-    stop.throwIfAborted();
-    if (!res.headersSent) downloadHeaders(res, download);
-    if (!res.write(chunk)) await once(res, 'drain', { signal: stop });
-  }
-}
-
-async function sendSingleFile(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, download: Download): Promise<void> {
+/** The format's one file, as a stream: the exporter writes into it as it is read. */
+function singleFileBody(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, stop: AbortController): Readable {
+  const out = new PassThrough();
   let sent = false;
-  await format.write(
-    records,
-    {
-      async file(_name, content) {
-        if (sent) throw new Error(`${format.name} wrote more than one file`);
-        sent = true;
-        await pump(toReadable(content), res, download, exportCtx.signal);
-      },
-      dir() {},
+  const sink: ExportSink = {
+    async file(_name, content) {
+      if (sent) throw new Error(`${format.name} wrote more than one file`);
+      sent = true;
+      await pipeline(toReadable(content), out, { end: false, signal: exportCtx.signal });
     },
-    exportCtx,
+    dir() {},
+  };
+  format.write(records, sink, exportCtx).then(
+    () => out.end(),
+    (err: Error) => {
+      stop.abort(err);
+      out.destroy(err);
+    },
   );
-  if (!res.headersSent) downloadHeaders(res, download); // an empty file
-  res.end();
+  return out;
 }
 
 /**
@@ -161,19 +130,18 @@ function entryName(name: string, exportCtx: ExportContext): string {
   return cut;
 }
 
-async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, res: Response, download: Download): Promise<void> {
-  const stop = exportCtx.signal;
+/** The zip, as a stream: archiver reads each entry as the exporter adds it. */
+function zipBody(format: ExportFormat, records: ExportRecords, exportCtx: ExportContext, stop: AbortController): Readable {
+  const signal = exportCtx.signal;
   const zip = new ZipArchive({ zlib: { level: 6 } });
-  const sending = pump(zip, res, download, stop);
-  sending.catch(() => {}); // awaited below; a failure meanwhile must not be an unhandled rejection
   let current: Readable | undefined;
   // When the export stops (client gone, exporter failed), the entry being read is
   // destroyed, which ends the exporter's generators, nothing more is read, and the zip is
-  // dropped (pump sends nothing after the signal).
-  stop.addEventListener(
+  // dropped.
+  signal.addEventListener(
     'abort',
     () => {
-      current?.destroy(stop.reason as Error);
+      current?.destroy(signal.reason as Error);
       zip.abort();
     },
     { once: true },
@@ -183,7 +151,7 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
   const dirs = new Set<string>();
   const sink: ExportSink = {
     async file(given, content) {
-      stop.throwIfAborted();
+      signal.throwIfAborted();
       const name = entryName(given, exportCtx);
       // Every folder gets its own entry, as in 0.8's zips (Annotations/, images/ ...).
       const parts = name.split('/');
@@ -194,7 +162,7 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
       const done = new Promise<void>((resolve, reject) => {
         stream.once('end', resolve);
         stream.once('error', reject);
-        stream.once('close', () => (stream.readableEnded ? resolve() : reject(stop.aborted ? stop.reason : new Error(`export entry ${name} was cut short`))));
+        stream.once('close', () => (stream.readableEnded ? resolve() : reject(signal.aborted ? signal.reason : new Error(`export entry ${name} was cut short`))));
       });
       zip.append(stream, { name });
       await done;
@@ -207,46 +175,24 @@ async function sendZip(format: ExportFormat, records: ExportRecords, exportCtx: 
       zip.append(Buffer.alloc(0), { name: d });
     },
   };
-  await format.write(records, sink, exportCtx);
-  await zip.finalize();
-  await sending;
-  res.end();
+  format
+    .write(records, sink, exportCtx)
+    .then(() => zip.finalize())
+    .catch((err: Error) => {
+      stop.abort(err);
+      zip.destroy(err);
+    });
+  return zip;
 }
 
 /**
- * Sends the export: the format's single file (unless asZip), else a zip named after the
- * time. A failure before the first byte reaches the error handler (a JSON 500); after it,
- * the download can only be cut short, which the error handler does. A client that goes
- * away stops the export quietly (logged at info).
+ * Starts an export: its body stream, made as it is read. `stop` ends it early (the client
+ * went away): fetches in flight are cancelled, no more records are read, and the stream
+ * is destroyed with the abort reason. An exporter that fails destroys the stream with its
+ * error.
  */
-export async function sendExport(ctx: ProjectContext, format: ExportFormat, res: Response, asZip: boolean): Promise<void> {
-  const stamp = exportStamp();
-  const single = format.singleFile && !asZip ? format.singleFile : undefined;
-  // Named like 0.8's zip; a single file keeps its own extension: 2026-11-28-09-30-00.json
-  const download: Download = single ? { name: stamp + single.extension, contentType: `${single.contentType}; charset=utf-8` } : { name: `${stamp}.zip`, contentType: 'application/zip' };
-  // HEAD asks for the headers only: no need to run the export for them.
-  if (res.req.method === 'HEAD') {
-    downloadHeaders(res, download);
-    res.end();
-    return;
-  }
-  // Fires when the export is to stop: the client went away, or the exporter failed. Fetches
-  // in flight are cancelled, no more records are read, nothing more is sent.
-  const stop = new AbortController();
-  let gone: Error | undefined;
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    gone = new Error('the client closed the connection during the export');
-    stop.abort(gone);
-  });
-  const exportCtx = exportContext(ctx, stop.signal);
+export async function exportBody(ctx: ProjectContext, format: ExportFormat, asZip: boolean, stop: AbortController): Promise<Readable> {
+  const exportCtx = await exportContext(ctx, stop.signal);
   const records = exportRecords(ctx, stop.signal);
-  try {
-    if (single) await sendSingleFile(format, records, exportCtx, res, download);
-    else await sendZip(format, records, exportCtx, res, download);
-  } catch (err) {
-    if (gone) return exportCtx.log?.info(`${format.name} export abandoned by the client`);
-    stop.abort(err);
-    throw err;
-  }
+  return format.singleFile && !asZip ? singleFileBody(format, records, exportCtx, stop) : zipBody(format, records, exportCtx, stop);
 }

@@ -16,7 +16,8 @@ import { MAX_IMPORT_CHARS, recordChars, tooLargeToStore } from '../importers/rec
 import type { InputFile, PendingUpload } from '../importers/types.ts';
 import { sortKeysDeep } from '../util/json.ts';
 import type { ProjectContext } from './context.ts';
-import { currentDataTypes, currentTaskRules } from './project.ts';
+import { currentDataTypes, parsedOrNull, taskRulesOf } from './project.ts';
+import { dataHash } from '../domain/dataHash.ts';
 
 export interface ImportResult {
   task_count: number;
@@ -75,18 +76,18 @@ export interface PreparedImport {
  * how many items the input held (more than items.length when the collector stopped
  * keeping them at the limit).
  */
-export function prepareImport(
+export async function prepareImport(
   ctx: ProjectContext,
   items: unknown[],
   formats: Record<string, number>,
   uploads: Iterable<PendingUpload> = [],
   count = items.length,
-): PreparedImport {
+): Promise<PreparedImport> {
   if (count === 0) throw importError(NO_TASKS);
   const max = ctx.settings.MAX_TASKS_PER_IMPORT;
   if (count > max) throw importError(tooManyTasks(max, count).message, 413);
-  const labelConfig = ctx.store.state.labelConfig;
-  const { tasks, errors } = validateImportItems(items, currentTaskRules(ctx));
+  const { labelConfig } = await ctx.store.config();
+  const { tasks, errors } = validateImportItems(items, taskRulesOf(parsedOrNull(labelConfig), ctx));
   if (errors.length) throw importError(errors);
   // Refused before any file is written (and before the store has to build the record).
   if (recordChars(tasks) > MAX_IMPORT_CHARS) throw importError(tooLargeToStore().message, 413);
@@ -99,26 +100,27 @@ export function prepareImport(
  * config cannot read must not be stored), and the "$undefined$" values of TXT lines and
  * hosted files go to the new config's first data key.
  */
-function tasksForCurrentConfig(ctx: ProjectContext, prepared: PreparedImport): NewTask[] {
-  if (ctx.store.state.labelConfig === prepared.labelConfig) return prepared.tasks;
-  const { tasks, errors } = validateImportItems(prepared.items, currentTaskRules(ctx));
+async function tasksForCurrentConfig(ctx: ProjectContext, prepared: PreparedImport): Promise<NewTask[]> {
+  const { labelConfig } = await ctx.store.config();
+  if (labelConfig === prepared.labelConfig) return prepared.tasks;
+  const { tasks, errors } = validateImportItems(prepared.items, taskRulesOf(parsedOrNull(labelConfig), ctx));
   if (errors.length) throw importError(errors);
   return tasks;
 }
 
 /**
- * Writes the import's files, then stores its tasks with consecutive ids as one journal
- * record. From the end of the last write to the store taking the tasks nothing awaits,
- * so the config checked there (and the duplicates dropped) are those the tasks are
- * stored under. If storing fails, the files this import added are removed again.
+ * Writes the import's files, then stores its tasks with consecutive ids as one change.
+ * The config is checked again right before (it may have changed while the files were
+ * written), and the duplicates dropped against the store as it is then. If storing fails,
+ * the files this import added are removed again.
  */
 export function commitImport(ctx: ProjectContext, prepared: PreparedImport, options: ImportOptions = {}): Promise<ImportResult> {
   const startedAt = options.startedAt ?? performance.now();
-  // Files first: a task is acknowledged only when the file its URL names is on disk.
-  return withUploads(ctx.store.uploadDir(), prepared.uploads, async () => {
-    let kept = tasksForCurrentConfig(ctx, prepared);
+  // Files first: a task is acknowledged only when the file its URL names is stored.
+  return withUploads(ctx.store.uploads, prepared.uploads, async () => {
+    let kept = await tasksForCurrentConfig(ctx, prepared);
     let skipped: number | undefined;
-    if (options.dedupe) ({ kept, skipped } = dropDuplicates(ctx.store.state, ctx.store.state.tasks, kept));
+    if (options.dedupe) ({ kept, skipped } = dropDuplicates(kept, await ctx.store.dataHashesPresent(kept.map((t) => dataHash(t.data)))));
     const result = await storeNewTasks(ctx, kept, prepared.formats, startedAt);
     if (skipped !== undefined) result.skipped_count = skipped;
     return result;
@@ -134,7 +136,7 @@ export async function importItems(
   uploads: Iterable<PendingUpload> = [],
   count = items.length,
 ): Promise<ImportResult> {
-  return commitImport(ctx, prepareImport(ctx, items, formats, uploads, count), options);
+  return commitImport(ctx, await prepareImport(ctx, items, formats, uploads, count), options);
 }
 
 export interface ImportWorkspace {
@@ -144,9 +146,10 @@ export interface ImportWorkspace {
 
 /** Collects and checks uploaded files (already on disk in the workspace), in request order. */
 export async function prepareFiles(ctx: ProjectContext, files: InputFile[], work: ImportWorkspace): Promise<PreparedImport> {
+  const dataTypes = await currentDataTypes(ctx);
   const collector = await asImportError(() =>
     collectFiles(files, {
-      dataTypes: currentDataTypes(ctx),
+      dataTypes,
       tempDir: work.tempDir,
       publicUrl: ctx.settings.PUBLIC_URL,
       maxTasks: ctx.settings.MAX_TASKS_PER_IMPORT,
@@ -176,22 +179,15 @@ export async function importUrl(ctx: ProjectContext, url: string, work: ImportWo
   return importFiles(ctx, [file], work, options);
 }
 
-export async function storeNewTasks(ctx: ProjectContext, newTasks: NewTask[], formats: Record<string, number>, startedAt: number): Promise<ImportResult> {
-  const store = ctx.store;
-  const now = Math.floor(Date.now() / 1000);
-  let id = store.nextTaskId();
+/** The records of new tasks from id firstId on: tasks.json entries and completions files. */
+export function newTaskRecords(newTasks: NewTask[], firstId: number, now: number): { tasks: Task[]; files: CompletionFile[] } {
   const tasks: Task[] = [];
   const files: CompletionFile[] = [];
-  let completionCount = 0;
-  let predictionCount = 0;
+  let id = firstId;
   for (const nt of newTasks) {
     const task: Task = { id, data: nt.data };
-    if (nt.predictions) {
-      task.predictions = nt.predictions;
-      predictionCount += nt.predictions.length;
-    }
+    if (nt.predictions) task.predictions = nt.predictions;
     if (nt.completions && nt.completions.length) {
-      completionCount += nt.completions.length;
       // Saved as if submitted: ids task*1000 + position, created_at = now.
       const completions = nt.completions.map((c, i) => {
         const { was_cancelled, skipped, ...rest } = c as JsonObject;
@@ -204,14 +200,19 @@ export async function storeNewTasks(ctx: ProjectContext, newTasks: NewTask[], fo
     tasks.push(task);
     id++;
   }
-  // Everything skipped as a duplicate: nothing to write.
-  if (tasks.length) await store.addTasks(tasks, files);
+  return { tasks, files };
+}
+
+export async function storeNewTasks(ctx: ProjectContext, newTasks: NewTask[], formats: Record<string, number>, startedAt: number): Promise<ImportResult> {
+  const now = Math.floor(Date.now() / 1000);
+  // The store picks the first id (max + 1) in the same step as it takes the tasks.
+  const ids = newTasks.length ? await ctx.store.addTasks((firstId) => newTaskRecords(newTasks, firstId, now)) : [];
   return {
-    task_count: tasks.length,
-    completion_count: completionCount,
-    prediction_count: predictionCount,
+    task_count: ids.length,
+    completion_count: newTasks.reduce((n, t) => n + (t.completions?.length ?? 0), 0),
+    prediction_count: newTasks.reduce((n, t) => n + (t.predictions?.length ?? 0), 0),
     duration: Number(((performance.now() - startedAt) / 1000).toFixed(4)),
     formats,
-    new_task_ids: tasks.map((t) => t.id),
+    new_task_ids: ids,
   };
 }

@@ -2,7 +2,7 @@
 import type { JsonObject, ProjectSettings } from '../domain/types.ts';
 import { SAMPLING_METHODS } from '../domain/types.ts';
 import { labelConfigLine, parseLabelConfig, type ParsedLabelConfig } from '../labelConfig/parse.ts';
-import { validateLabelConfig, type ValidationResult } from '../labelConfig/validate.ts';
+import { validateLabelConfigAsync, type ValidationResult } from '../labelConfig/validate.ts';
 import { producers, type TaskRules } from '../labelConfig/taskRules.ts';
 import { AppError } from '../errors.ts';
 import type { ProjectContext } from './context.ts';
@@ -29,50 +29,57 @@ export function redactSecrets(value: unknown): unknown {
   return value;
 }
 
-/** The project's parsed config; a stored config that no longer parses counts as none. */
-export function currentConfig(ctx: ProjectContext): ParsedLabelConfig | null {
+/** A config text parsed; one that no longer parses counts as none. */
+export function parsedOrNull(labelConfig: string): ParsedLabelConfig | null {
   try {
-    return parseLabelConfig(ctx.store.state.labelConfig);
+    return parseLabelConfig(labelConfig);
   } catch {
     return null;
   }
 }
 
-/** The data keys the current config reads ({} when it does not parse: nothing is checked). */
-export function currentDataTypes(ctx: ProjectContext): Record<string, string> {
-  return currentConfig(ctx)?.dataTypes ?? {};
+/** The project's parsed config; a stored config that no longer parses counts as none. */
+export async function currentConfig(ctx: ProjectContext): Promise<ParsedLabelConfig | null> {
+  return parsedOrNull((await ctx.store.config()).labelConfig);
 }
 
-/** What the current config asks of tasks and completions (nothing but the key limit when it does not parse). */
-export function currentTaskRules(ctx: ProjectContext): TaskRules {
-  const config = currentConfig(ctx);
+/** The data keys the current config reads ({} when it does not parse: nothing is checked). */
+export async function currentDataTypes(ctx: ProjectContext): Promise<Record<string, string>> {
+  return (await currentConfig(ctx))?.dataTypes ?? {};
+}
+
+/** What a config asks of tasks and completions (nothing but the key limit when it does not parse). */
+export function taskRulesOf(config: ParsedLabelConfig | null, ctx: ProjectContext): TaskRules {
   return { dataTypes: config?.dataTypes ?? {}, ...(config && { producers: producers(config) }), maxDataKeys: ctx.settings.MAX_DATA_KEYS };
 }
 
-export function serializeProject(ctx: ProjectContext): JsonObject {
-  const state = ctx.store.state;
-  const settings = state.settings;
+export async function currentTaskRules(ctx: ProjectContext): Promise<TaskRules> {
+  return taskRulesOf(await currentConfig(ctx), ctx);
+}
+
+export async function serializeProject(ctx: ProjectContext): Promise<JsonObject> {
+  const [{ settings, labelConfig }, counts] = await Promise.all([ctx.store.config(), ctx.store.counts()]);
   const local = (role: 'source' | 'target') => {
     const type = (settings[role] as JsonObject | undefined)?.type;
     return role === 'source' ? type !== 's3' && type !== 'gcs' : type !== 's3-completions' && type !== 'gcs-completions';
   };
-  const dir = ctx.store.folder;
+  const where = ctx.store.location;
   return {
     project_name: ctx.store.name,
-    task_count: state.taskCount,
-    completion_count: state.completedCount,
+    task_count: counts.tasks,
+    completion_count: counts.completed,
     config: redactSecrets(settings) as JsonObject,
     instruction: settings.instruction ?? '',
     can_manage_tasks: local('source'),
     can_manage_completions: local('target'),
     can_delete_tasks: local('source') && local('target'),
-    source_storage: { readable_path: `${dir}/tasks.json` },
-    target_storage: { readable_path: `${dir}/completions` },
+    source_storage: { readable_path: `${where}/tasks.json` },
+    target_storage: { readable_path: `${where}/completions` },
     available_storages: AVAILABLE_STORAGES,
     source_syncing: false,
     target_syncing: false,
-    data_types: currentDataTypes(ctx),
-    label_config_line: labelConfigLine(state.labelConfig),
+    data_types: parsedOrNull(labelConfig)?.dataTypes ?? {},
+    label_config_line: labelConfigLine(labelConfig),
     // Inverted, as 0.8's UI reads it: true in single-project mode.
     multi_session_mode: true,
   };
@@ -84,24 +91,22 @@ export function invalidLabelConfig(errors: string[]): AppError {
 }
 
 /** Validates a config against the project's tasks and completions. */
-export function checkLabelConfig(ctx: ProjectContext, xml: string): ValidationResult {
-  const state = ctx.store.state;
-  return validateLabelConfig(xml, {
-    hasTasks: state.taskCount > 0,
-    commonDataKeys: state.commonDataKeys(),
-    outputSchema: state.outputSchema(),
+export async function checkLabelConfig(ctx: ProjectContext, xml: string): Promise<ValidationResult> {
+  const [facts, current] = await Promise.all([ctx.store.configFacts(), currentDataTypes(ctx)]);
+  return validateLabelConfigAsync(
+    xml,
+    { hasTasks: facts.taskCount > 0, commonDataKeys: facts.commonDataKeys, outputSchema: facts.outputSchema, currentDataTypes: current },
     // Read only for data keys whose tag changes: their stored values are re-checked.
-    tasks: () => state.tasks.values(),
-    currentDataTypes: currentDataTypes(ctx),
-  });
+    () => ctx.store.taskData(),
+  );
 }
 
 /** Saves config.xml with label_config_updated in config.json; a rejected config changes nothing. */
 export async function saveLabelConfig(ctx: ProjectContext, xml: string): Promise<void> {
-  const result = checkLabelConfig(ctx, xml);
+  const result = await checkLabelConfig(ctx, xml);
   if (!result.ok) throw invalidLabelConfig(result.errors);
   const text = xml.replace(/\r\n?/g, '\n');
-  const settings: ProjectSettings = { ...ctx.store.state.settings, label_config_updated: true };
+  const settings: ProjectSettings = { ...(await ctx.store.config()).settings, label_config_updated: true };
   await ctx.store.saveConfig(settings, text);
 }
 

@@ -32,6 +32,6 @@ export async function patchProject(ctx: ProjectContext, body: unknown): Promise<
     throw badRequest(`${where}: ${issue.message}`, 'invalid_settings');
   }
   if (Object.keys(parsed.data).length === 0) return;
-  const settings: ProjectSettings = { ...ctx.store.state.settings, ...parsed.data };
+  const settings: ProjectSettings = { ...(await ctx.store.config()).settings, ...parsed.data };
   await ctx.store.saveConfig(settings);
 }

@@ -3,17 +3,14 @@
 import type { CompletionFile, JsonObject, Task } from '../domain/types.ts';
 import { isCancelled, isJsonObject } from '../domain/types.ts';
 import { AppError, badRequest, notFound } from '../errors.ts';
-import type { ProjectState, TaskOrder } from '../storage/projectState.ts';
-import { TASK_ORDERS } from '../storage/projectState.ts';
+import type { StoredTask, TaskOrder } from '../storage/store.ts';
+import { TASK_ORDERS } from '../storage/store.ts';
 import type { ProjectContext } from './context.ts';
 import { currentDataTypes } from './project.ts';
 import { checkTaskData } from '../labelConfig/taskRules.ts';
 
 /** A completed task is its completions file plus the predictions of tasks.json; otherwise the entry. */
-export function taskView(state: ProjectState, id: number): JsonObject | undefined {
-  const task = state.tasks.get(id);
-  if (!task) return undefined;
-  const file = state.files.get(id);
+export function taskView({ task, file }: StoredTask): JsonObject {
   if (!file) {
     // 0.8 also kept imported completions inside tasks.json; that stale copy resurfaced
     // here once the completions file was gone. A task without a file has no completions.
@@ -34,9 +31,9 @@ export function formatCompletedAt(seconds: number): string {
 }
 
 /** The list entry: completed tasks also carry completed_at and has_cancelled_completions. */
-export function listedTask(state: ProjectState, id: number): JsonObject {
-  const view = taskView(state, id)!;
-  const file = state.files.get(id);
+export function listedTask(stored: StoredTask): JsonObject {
+  const view = taskView(stored);
+  const file = stored.file;
   if (!file) return view;
   let at: number | null = file.completions.length ? -Infinity : null;
   for (const c of file.completions) at = at !== null && typeof c.created_at === 'number' ? Math.max(at, c.created_at) : null;
@@ -69,10 +66,10 @@ export function parseListQuery(q: Record<string, unknown>): ListQuery {
   return { page, pageSize, order: order as TaskOrder, fields };
 }
 
-export function listTasks(state: ProjectState, q: ListQuery): JsonObject[] {
-  const ids = state.page(q.order, (q.page - 1) * q.pageSize, q.pageSize);
-  return ids.map((id) => {
-    const task = listedTask(state, id);
+export async function listTasks(ctx: ProjectContext, q: ListQuery): Promise<JsonObject[]> {
+  const page = await ctx.store.page(q.order, (q.page - 1) * q.pageSize, q.pageSize);
+  return page.map((stored) => {
+    const task = listedTask(stored);
     if (q.fields === 'all') return task;
     // 0.8 failed with a 500 when a task lacked a requested key; missing keys are left out.
     const out: JsonObject = {};
@@ -81,25 +78,24 @@ export function listTasks(state: ProjectState, q: ListQuery): JsonObject[] {
   });
 }
 
-export function requireTask(state: ProjectState, id: number): Task {
-  const task = state.tasks.get(id);
-  if (!task) throw notFound(`Task ${id} not found`);
-  return task;
+const taskNotFound = (id: number) => notFound(`Task ${id} not found`);
+
+export async function requireTask(ctx: ProjectContext, id: number): Promise<StoredTask> {
+  const stored = await ctx.store.get(id);
+  if (!stored) throw taskNotFound(id);
+  return stored;
 }
 
 export async function deleteTask(ctx: ProjectContext, id: number): Promise<void> {
-  requireTask(ctx.store.state, id);
-  ctx.reservations.release(id);
-  await ctx.store.deleteTask(id);
+  if (!(await ctx.store.deleteTask(id))) throw taskNotFound(id);
 }
 
 export async function deleteAllTasks(ctx: ProjectContext): Promise<void> {
-  ctx.reservations.clear();
   await ctx.store.deleteAllTasks();
 }
 
 /** The fields a client may set on a task: data and predictions (validated as at import). */
-function taskChanges(ctx: ProjectContext, body: unknown, requireData: boolean): { data?: JsonObject; predictions?: JsonObject[] } {
+function taskChanges(ctx: ProjectContext, dataTypes: Record<string, string>, body: unknown, requireData: boolean): { data?: JsonObject; predictions?: JsonObject[] } {
   if (!isJsonObject(body)) throw badRequest('Body must be a JSON object with "data" and/or "predictions"', 'invalid_task');
   const unknownKeys = Object.keys(body).filter((k) => k !== 'data' && k !== 'predictions' && k !== 'id');
   if (unknownKeys.length) throw badRequest(`Unknown task fields ${JSON.stringify(unknownKeys)}: only "data" and "predictions" can be set`, 'invalid_task');
@@ -107,7 +103,7 @@ function taskChanges(ctx: ProjectContext, body: unknown, requireData: boolean): 
   const out: { data?: JsonObject; predictions?: JsonObject[] } = {};
   if (body.data !== undefined) {
     if (!isJsonObject(body.data)) throw badRequest('"data" must be a JSON object', 'invalid_task');
-    const problem = checkTaskData(body.data, currentDataTypes(ctx), ctx.settings.MAX_DATA_KEYS);
+    const problem = checkTaskData(body.data, dataTypes, ctx.settings.MAX_DATA_KEYS);
     if (problem) throw badRequest(problem, 'invalid_task');
     out.data = body.data;
   }
@@ -131,16 +127,16 @@ function withData(file: CompletionFile, data: JsonObject): CompletionFile {
 
 /** PATCH: changes data and/or predictions of an existing task (not in 0.8). */
 export async function patchTask(ctx: ProjectContext, id: number, body: unknown): Promise<JsonObject> {
-  const state = ctx.store.state;
-  const task = requireTask(state, id);
-  const changes = taskChanges(ctx, body, false);
-  const next: Task = { ...task, ...changes };
-  const file = state.files.get(id);
-  // The completions file keeps a copy of the data (0.8 never refreshed it); an explicit
-  // data change should show, so the copy follows, in the same journal record.
-  if (file && changes.data) await ctx.store.putTaskWithFile(next, withData(file, changes.data));
-  else await ctx.store.putTask(next);
-  return taskView(state, id)!;
+  await requireTask(ctx, id); // an unknown task is a 404 whatever the body
+  const changes = taskChanges(ctx, await currentDataTypes(ctx), body, false);
+  return ctx.store.changeTask(id, (current) => {
+    if (!current) throw taskNotFound(id);
+    const task: Task = { ...current.task, ...changes };
+    // The completions file keeps a copy of the data (0.8 never refreshed it); an explicit
+    // data change should show, so the copy follows, in the same change.
+    const file = current.file && changes.data ? withData(current.file, changes.data) : undefined;
+    return { task, ...(file && { file }), value: taskView({ task, file: file ?? current.file }) };
+  });
 }
 
 /**
@@ -151,14 +147,12 @@ export const MAX_TASK_ID = Math.floor(Number.MAX_SAFE_INTEGER / 1000) - 1;
 
 /** POST: creates task <id>, or replaces its data and predictions (not in 0.8). */
 export async function putTask(ctx: ProjectContext, id: number, body: unknown): Promise<{ created: boolean; task: JsonObject }> {
-  const state = ctx.store.state;
   if (id > MAX_TASK_ID) throw badRequest(`task id must be at most ${MAX_TASK_ID}`, 'bad_id');
-  const existing = state.tasks.get(id);
-  const changes = taskChanges(ctx, body, true);
-  const next: Task = { id, data: changes.data! };
-  if (changes.predictions) next.predictions = changes.predictions;
-  const file = state.files.get(id);
-  if (file) await ctx.store.putTaskWithFile(next, withData(file, next.data));
-  else await ctx.store.putTask(next);
-  return { created: !existing, task: taskView(state, id)! };
+  const changes = taskChanges(ctx, await currentDataTypes(ctx), body, true);
+  return ctx.store.changeTask(id, (current) => {
+    const task: Task = { id, data: changes.data! };
+    if (changes.predictions) task.predictions = changes.predictions;
+    const file = current?.file ? withData(current.file, task.data) : undefined;
+    return { task, ...(file && { file }), value: { created: !current, task: taskView({ task, file }) } };
+  });
 }

@@ -70,7 +70,10 @@ export interface CompletionsState {
 export interface CompletionsChange<T> {
   /** The new file; null removes it (the task is back in the stream); undefined: unchanged. */
   file?: CompletionFile | null;
-  /** A higher highestId to remember (a completion deleted, or one created). */
+  /**
+   * The highest id to remember apart from the file: pass state.highestId when deleting
+   * completions, so their ids are never given again (ids in the file are found there).
+   */
   highestId?: number;
   /** Free the task's reservation (a submit or skip ends the annotator's hold). */
   release?: boolean;

@@ -11,7 +11,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
 import { errorHandler } from '../../src/http/errors.ts';
-import { sendExport } from '../../src/services/export.ts';
+import { sendExport } from '../../src/http/export.ts';
 import type { ExportFormat, ExportSink } from '../../src/exporters/types.ts';
 
 const SINGLE = { name: 'r.json', contentType: 'application/json', extension: '.json' };

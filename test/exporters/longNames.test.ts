@@ -9,7 +9,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp } from '../helpers/app.ts';
-import { sendExport } from '../../src/services/export.ts';
+import { sendExport } from '../../src/http/export.ts';
 import type { ExportFormat } from '../../src/exporters/types.ts';
 import { capName, MAX_NAME_BYTES } from '../../src/exporters/names.ts';
 import { binaryParser, exportZip, unzip } from './golden.ts';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.ts';
 import { testSettings, type Settings } from '../../src/settings.ts';
-import { openProjectContext } from '../../src/storage/openProject.ts';
+import { openProjectContext } from '../../src/projects.ts';
 import type { ProjectContext } from '../../src/services/context.ts';
 
 export interface TestApp {

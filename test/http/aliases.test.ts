@@ -19,7 +19,7 @@ describe('deprecated routes', () => {
       .post('/api/save-config')
       .send({ label_config: '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>' })
       .expect(201);
-    expect(t.project.store.state.labelConfig).toContain('<Choice value="Negative"/></Choices>');
+    expect((await t.project.store.config()).labelConfig).toContain('<Choice value="Negative"/></Choices>');
 
     const imported = await request(t.app).post('/api/import').send([{ text: 'a' }, { text: 'b' }]).expect(201);
     expect(imported.body.new_task_ids).toEqual([0, 1]);

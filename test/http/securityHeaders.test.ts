@@ -23,7 +23,7 @@ function expectEveryResponseHeaders(res: request.Response, what: string, csp = F
 }
 
 async function withUploads(): Promise<void> {
-  const dir = t.project.store.uploadDir();
+  const dir = join(t.dir, 'upload');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'pixel.png'), Buffer.from('89504e470d0a1a0a', 'hex'));
   await writeFile(join(dir, 'page.html'), '<script>alert(document.cookie)</script>');

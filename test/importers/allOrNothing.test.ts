@@ -25,7 +25,7 @@ const TOO_DEEP = `JSON is nested deeper than ${MAX_JSON_DEPTH} levels`;
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 async function expectNothingStored(): Promise<void> {
-  expect(storedTasks(t)).toEqual([]);
+  expect((await storedTasks(t))).toEqual([]);
   expect(await uploadedFiles(t)).toEqual([]);
 }
 
@@ -51,7 +51,7 @@ describe('JSON files are held to the depth limit of JSON bodies', () => {
     expect((await asFile(ok)).status).toBe(201);
     expect((await asBody(deep)).status).toBe(400);
     expect((await asFile(deep)).status).toBe(400);
-    expect(storedTasks(t)).toHaveLength(2);
+    expect((await storedTasks(t))).toHaveLength(2);
   });
 
   it('a deep member of a zip: 400 naming the member', async () => {

@@ -40,7 +40,7 @@ it('a config that needs a key the tasks lack: 400 with the per-item errors, no t
   expect((err as AppError).status).toBe(400);
   const url = (prepared.tasks[0]!.data as Record<string, string>).image;
   expect((err as AppError).extra.errors).toEqual([`Error at item 0: "caption" key is expected in task data [assume: item["data"] = task root with values] :: {"data":{"$undefined$":"${url}"}}`]);
-  expect(storedTasks(t)).toEqual([]);
+  expect((await storedTasks(t))).toEqual([]);
   expect(await uploadedFiles(t)).toEqual([]);
 });
 
@@ -49,7 +49,7 @@ it('a config the tasks still satisfy: stored, the file going to the new config\'
   await setConfig(t, `<View><Image name="photo" value="$photo"/></View>`);
   const result = await commitImport(t.project, prepared);
   expect(result.new_task_ids).toEqual([0]);
-  const [task] = storedTasks(t);
+  const [task] = (await storedTasks(t));
   expect(Object.keys(task!.data)).toEqual(['photo']);
   expect(await uploadedFiles(t)).toEqual([storedNameOf(task!.data.photo)]);
 });
@@ -57,5 +57,5 @@ it('a config the tasks still satisfy: stored, the file going to the new config\'
 it('an unchanged config: the tasks as checked are stored', async () => {
   const prepared = await preparedPicture();
   await commitImport(t.project, prepared);
-  expect(storedTasks(t).map((task) => Object.keys(task.data))).toEqual([['image']]);
+  expect((await storedTasks(t)).map((task) => Object.keys(task.data))).toEqual([['image']]);
 });

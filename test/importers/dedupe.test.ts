@@ -48,7 +48,7 @@ describe('import with dedupe=1', () => {
       new_task_ids: created.map((_, i) => i + 2),
       skipped_count: skipped,
     });
-    expect(storedTasks(t).map((x) => x.data)).toEqual([{ text: 'a' }, { text: 'b', n: { x: 1, y: [1, 2] } }, ...created]);
+    expect((await storedTasks(t)).map((x) => x.data)).toEqual([{ text: 'a' }, { text: 'b', n: { x: 1, y: [1, 2] } }, ...created]);
   });
 
   it('without dedupe nothing is skipped and the answer has no skipped_count (0.8 shape)', async () => {
@@ -64,7 +64,7 @@ describe('import with dedupe=1', () => {
     expect(res.status, res.text).toBe(201);
     expect(res.body.skipped_count).toBe(2);
     expect(res.body.new_task_ids).toEqual([51, 52]);
-    expect(storedTasks(t).map((x) => x.data)).toEqual([{ text: 'b2' }, { text: 'put' }, { text: 'a' }, { text: 'b', n: { x: 1, y: [1, 2] } }]);
+    expect((await storedTasks(t)).map((x) => x.data)).toEqual([{ text: 'b2' }, { text: 'put' }, { text: 'a' }, { text: 'b', n: { x: 1, y: [1, 2] } }]);
     // After deleting everything, nothing is a duplicate.
     await request(t.app).delete('/api/tasks').expect((r) => expect(r.status).toBeLessThan(300));
     const again = await importJson(t, [{ text: 'a' }]);
@@ -79,11 +79,11 @@ describe('import with dedupe=1', () => {
     const first = await request(t.app).post('/api/project/import?dedupe=1').attach('file', kittens, 'k.jpg').attach('file', kittens, 'k.jpg');
     expect(first.status, first.text).toBe(201);
     expect(withoutDuration(first.body)).toEqual({ task_count: 1, completion_count: 0, prediction_count: 0, formats: { '.jpg': 2 }, new_task_ids: [0], skipped_count: 1 });
-    const countBefore = t.project.store.state.taskCount;
+    const countBefore = (await t.project.store.counts()).tasks;
     const second = await request(t.app).post('/api/project/import?dedupe=1').attach('file', kittens, 'k.jpg');
     expect(withoutDuration(second.body)).toEqual({ task_count: 0, completion_count: 0, prediction_count: 0, formats: { '.jpg': 1 }, new_task_ids: [], skipped_count: 1 });
-    expect(t.project.store.state.taskCount).toBe(countBefore);
-    expect(storedTasks(t)).toHaveLength(1);
+    expect((await t.project.store.counts()).tasks).toBe(countBefore);
+    expect((await storedTasks(t))).toHaveLength(1);
     expect(await uploadedFiles(t)).toHaveLength(1);
   });
 
@@ -93,13 +93,13 @@ describe('import with dedupe=1', () => {
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.task_count + b.body.task_count).toBe(50);
     expect(a.body.skipped_count + b.body.skipped_count).toBe(50);
-    expect(storedTasks(t)).toHaveLength(52);
+    expect((await storedTasks(t))).toHaveLength(52);
   });
 
   it('works for CSV rows', async () => {
     const res = await request(t.app).post('/api/project/import?dedupe=true').attach('file', Buffer.from('text\na\nz\nz\n'), 'rows.csv');
     expect(res.body.new_task_ids).toEqual([2]);
     expect(res.body.skipped_count).toBe(2);
-    expect(storedTasks(t).at(-1)).toEqual({ id: 2, data: { text: 'z' } });
+    expect((await storedTasks(t)).at(-1)).toEqual({ id: 2, data: { text: 'z' } });
   });
 });

@@ -54,11 +54,11 @@ describe('through the import route', () => {
     await setConfig(t, CONFIGS.text);
     const res = await request(t.app).post('/api/project/import').attach('file', Buffer.from('text,__proto__\nhello,world\nbye,7\n'), 'a.csv');
     expect(res.status, res.text).toBe(201);
-    expect(storedTasks(t).map((task) => Object.entries(task.data))).toEqual([
+    expect((await storedTasks(t)).map((task) => Object.entries(task.data))).toEqual([
       [['text', 'hello'], ['__proto__', 'world']],
       [['text', 'bye'], ['__proto__', '7']],
     ]);
-    expect(storedTasks(t).every((task) => Object.getPrototypeOf(task.data) === Object.prototype)).toBe(true);
+    expect((await storedTasks(t)).every((task) => Object.getPrototypeOf(task.data) === Object.prototype)).toBe(true);
     const served = await request(t.app).get('/api/tasks/0');
     expect(served.text).toContain('"__proto__":"world"');
   });
@@ -69,7 +69,7 @@ describe('through the import route', () => {
       .post('/api/project/import')
       .attach('t.json', Buffer.from('[{"text": "a", "__proto__": {"x": 1}}]'), 't.json');
     expect(ok.status, ok.text).toBe(201);
-    expect(Object.entries(storedTasks(t)[0]!.data)).toEqual([
+    expect(Object.entries((await storedTasks(t))[0]!.data)).toEqual([
       ['text', 'a'],
       ['__proto__', { x: 1 }],
     ]);

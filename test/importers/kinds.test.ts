@@ -268,7 +268,7 @@ describe('POST /api/project/import: one row per input kind', () => {
       formats: c.formats,
       new_task_ids: data.map((_, i) => i + 1),
     });
-    const tasks = storedTasks(t).slice(1);
+    const tasks = (await storedTasks(t)).slice(1);
     expect(tasks.map((x) => x.id)).toEqual(data.map((_, i) => i + 1));
     expect(tasks.map((x) => Object.keys(x.data))).toEqual(expected.map((d) => Object.keys(d)));
     expect(tasks.map((x) => x.data)).toEqual(expected);
@@ -300,7 +300,7 @@ describe('POST /api/project/import: one row per input kind', () => {
       formats: { '.txt': 2, '.json': 1, '.CSV': 1, '.jpg': 1 },
       new_task_ids: [0, 1, 2, 3, 4, 5, 6, 7, 8],
     });
-    expect(storedTasks(t)).toEqual([
+    expect((await storedTasks(t))).toEqual([
       ...lorem.map((text, id) => ({ id, data: { text } })),
       { id: 4, data: { text: 'from json' } },
       { id: 5, data: { text: 'wrapped' } },
@@ -308,7 +308,7 @@ describe('POST /api/project/import: one row per input kind', () => {
       { id: 7, data: { text: url(stored) } },
       { id: 8, data: { text: 'deep line' } },
     ]);
-    expect(t.project.store.state.tasks.get(5)!.predictions).toEqual([{ result: [] }]);
+    expect((await t.project.store.get(5))!.task.predictions).toEqual([{ result: [] }]);
     expect(await uploadedFiles(t)).toEqual([stored]);
     expect((await readFile(join(t.dir, 'upload', stored))).equals(kittens)).toBe(true);
   });
@@ -321,7 +321,7 @@ describe('POST /api/project/import: one row per input kind', () => {
     const second = await request(t.app).post('/api/project/import').attach('file', kittens, 'pic.jpg');
     expect(second.body.new_task_ids).toEqual([2]);
     const stored = `${hash32(kittens)}-pic.jpg`;
-    expect(storedTasks(t).map((x) => x.data)).toEqual([{ image: url(stored) }, { image: url(stored) }, { image: url(stored) }]);
+    expect((await storedTasks(t)).map((x) => x.data)).toEqual([{ image: url(stored) }, { image: url(stored) }, { image: url(stored) }]);
     expect(await uploadedFiles(t)).toEqual([stored]);
   });
 
@@ -331,7 +331,7 @@ describe('POST /api/project/import: one row per input kind', () => {
       await setConfig(app, CONFIGS.image);
       const kittens = await sample('kittens.jpg');
       await request(app.app).post('/api/project/import').attach('file', kittens, 'kittens.jpg').expect(201);
-      expect(storedTasks(app)[0]!.data).toEqual({ image: `https://labels.example.org/data/upload/${hash32(kittens)}-kittens.jpg` });
+      expect((await storedTasks(app))[0]!.data).toEqual({ image: `https://labels.example.org/data/upload/${hash32(kittens)}-kittens.jpg` });
     } finally {
       await app.close();
     }

@@ -7,7 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectDelimited, headerKeys } from '../../src/importers/csv.ts';
-import { canonicalJson } from '../../src/importers/dedupe.ts';
+import { canonicalJson } from '../../src/domain/dataHash.ts';
 import { minifyHtml } from '../../src/importers/html.ts';
 import { collectJson } from '../../src/importers/json.ts';
 import { kindOf } from '../../src/importers/kinds.ts';

@@ -47,7 +47,7 @@ describe('serving imported files', () => {
     await setConfig(t, CONFIGS.image);
     image = await sample('sample.jpg');
     await request(t.app).post('/api/project/import').attach('file', image, 'sample.jpg').expect(201);
-    url = storedTasks(t)[0]!.data.image as string;
+    url = (await storedTasks(t))[0]!.data.image as string;
     // Things outside upload/ that a traversal would reach.
     await writeFile(join(t.dir, 'secret.txt'), 'project secret');
     await mkdir(join(t.dir, 'upload', 'sub'), { recursive: true });
@@ -165,7 +165,7 @@ describe('content types of served files', () => {
     const bytes = await sample(name);
     const hosted = await request(t.app).post('/api/project/import').attach('file', bytes, name);
     expect(hosted.status, hosted.text).toBe(201);
-    const res = await rawGet(t, storedTasks(t)[0]!.data[key] as string);
+    const res = await rawGet(t, (await storedTasks(t))[0]!.data[key] as string);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe(type);
     expect(String(res.headers['content-disposition'])).toMatch(/^inline; /);

@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function expectNothingStored(): Promise<void> {
-  expect(storedTasks(t)).toEqual([]);
+  expect((await storedTasks(t))).toEqual([]);
   expect(await uploadedFiles(t)).toEqual([]);
 }
 
@@ -55,7 +55,7 @@ describe('archives expand to at most the upload limit', () => {
     const zip = await makeZip([{ name: 'a.txt', content: 'one\ntwo\n' }, { name: 'b.json', content: '{"text": "three"}' }]);
     const res = await request(t.app).post('/api/project/import').attach('file', zip, 'x.zip');
     expect(res.status, res.text).toBe(201);
-    expect(storedTasks(t).map((task) => task.data.text)).toEqual(['one', 'two', 'three']);
+    expect((await storedTasks(t)).map((task) => task.data.text)).toEqual(['one', 'two', 'three']);
   });
 });
 
@@ -155,7 +155,7 @@ describe('multipart text fields count toward the upload limit', () => {
     await setConfig(t, CONFIGS.text);
     const res = await postChunked(t.app, '/api/project/import', BOUNDARY, form(fieldPart('note', 'hello'), filePart('a.txt', 'one\ntwo\n')));
     expect(res.status).toBe(201);
-    expect(storedTasks(t).map((task) => task.data.text)).toEqual(['one', 'two']);
+    expect((await storedTasks(t)).map((task) => task.data.text)).toEqual(['one', 'two']);
   });
 });
 

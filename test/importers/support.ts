@@ -35,8 +35,10 @@ export async function setConfig(t: TestApp, xml: string): Promise<void> {
 }
 
 /** The project's tasks, by id, straight from the store. */
-export function storedTasks(t: TestApp): { id: number; data: Record<string, unknown> }[] {
-  return [...t.project.store.state.tasks.values()].sort((a, b) => a.id - b.id).map((task) => ({ id: task.id, data: task.data }));
+export async function storedTasks(t: TestApp): Promise<{ id: number; data: Record<string, unknown> }[]> {
+  const out: { id: number; data: Record<string, unknown> }[] = [];
+  for await (const task of t.project.store.taskData()) out.push(task);
+  return out;
 }
 
 export async function uploadedFiles(t: TestApp): Promise<string[]> {

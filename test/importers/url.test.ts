@@ -105,7 +105,7 @@ describe('POST /api/project/import with a url', () => {
       formats: c.formats,
       new_task_ids: data.map((_, i) => i),
     });
-    expect(storedTasks(t)).toEqual(data.map((d, id) => ({ id, data: d })));
+    expect((await storedTasks(t))).toEqual(data.map((d, id) => ({ id, data: d })));
     const uploads = (await c.uploads?.()) ?? [];
     expect(await uploadedFiles(t)).toEqual(uploads);
     for (const name of uploads) expect((await readFile(join(t.dir, 'upload', name))).equals(await sample('kittens.jpg'))).toBe(true);

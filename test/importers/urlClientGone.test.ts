@@ -72,7 +72,7 @@ it('the download stops within a second of the client closing its connection, and
   await waitFor('the download to be closed', () => download.closedAt !== undefined, 3000);
   expect(download.closedAt! - left, 'ms from the client leaving to the download closing').toBeLessThan(1000);
 
-  expect(storedTasks(t)).toEqual([]);
+  expect((await storedTasks(t))).toEqual([]);
   expect(await uploadedFiles(t)).toEqual([]);
   expect((await request(t.app).get('/api/project')).body.task_count).toBe(0);
 });

@@ -63,7 +63,7 @@ describe('a zip of 150,001 entries (the limit is 100,000)', () => {
       expect(res.body.errors).toEqual(['Failed to parse input file many.zip: archives may hold at most 100000 files']);
       // Mostly receiving the 15 MB upload.
       expect(ms).toBeLessThan(5000);
-      expect(storedTasks(t)).toEqual([]);
+      expect((await storedTasks(t))).toEqual([]);
       expect(await uploadedFiles(t)).toEqual([]);
       await expectUnchanged(t, before, 'zip of too many entries');
     } finally {

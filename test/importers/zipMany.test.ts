@@ -40,7 +40,7 @@ describe('a zip of 1,000 images', () => {
       formats: { '.png': 1000 },
       new_task_ids: Array.from({ length: 1000 }, (_, i) => i),
     });
-    const tasks = storedTasks(t);
+    const tasks = (await storedTasks(t));
     expect(tasks).toHaveLength(1000);
     const names = tasks.map((task) => storedNameOf(task.data.image));
     expect(new Set(names).size).toBe(1000);

@@ -135,7 +135,7 @@ describe('POST /api/project/config', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: 400, code: 'invalid_label_config', label_config: ['Label config contains non-unique names ["a","a"]'] });
     expect(await projectFiles()).toEqual(before);
-    expect(t.project.store.state.labelConfig).toBe(SENTIMENT);
+    expect((await t.project.store.config()).labelConfig).toBe(SENTIMENT);
   });
 });
 
@@ -155,7 +155,7 @@ describe('compatibility with imported tasks, over HTTP', () => {
     }
     const tasks = await request(t.app).get('/api/tasks');
     expect(tasks.status).toBe(200);
-    expect(t.project.store.state.labelConfig).toBe(SENTIMENT);
+    expect((await t.project.store.config()).labelConfig).toBe(SENTIMENT);
   });
 
   it('refuses a key type the stored values do not have, naming the task', async () => {
@@ -204,7 +204,7 @@ describe('compatibility with existing completions, over HTTP', () => {
   ])('accepts $change', async ({ xml }) => {
     const res = await saveConfig(xml);
     expect(res.status).toBe(201);
-    expect(t.project.store.state.labelConfig).toBe(xml);
+    expect((await t.project.store.config()).labelConfig).toBe(xml);
   });
 });
 

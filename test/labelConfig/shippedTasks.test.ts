@@ -33,7 +33,7 @@ describe('shipped tasks that match their config import', () => {
     const { res } = await importInto(name);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ task_count: tasks, prediction_count: predictions, completion_count: 0, new_task_ids: Array.from({ length: tasks }, (_, i) => i) });
-    expect(t.project.store.state.taskCount).toBe(tasks);
+    expect((await t.project.store.counts()).tasks).toBe(tasks);
   });
 });
 
@@ -55,7 +55,7 @@ describe('shipped tasks that do not match their config are refused, with an erro
     for (let i = 0; i < listed; i++) {
       expect(errors[i]!.startsWith(`Error at item ${i}: "${key}" key is expected in task data [assume: item["data"] = task root with values] :: {`)).toBe(true);
     }
-    expect(t.project.store.state.taskCount).toBe(0);
+    expect((await t.project.store.counts()).tasks).toBe(0);
     const tasks = await request(t.app).get('/api/tasks');
     expect(tasks.body).toEqual([]);
   });

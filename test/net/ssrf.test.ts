@@ -187,7 +187,7 @@ describe('URL import refuses addresses that are not public', () => {
     expect(res.body.errors).toEqual([c.message()]);
     expect(secret.hits, 'requests that reached the internal server').toEqual([]);
     expect(front.hits).toHaveLength(c.frontHits ?? 0);
-    expect(storedTasks(t)).toEqual([]);
+    expect((await storedTasks(t))).toEqual([]);
     await expectUnchanged(t, before, c.name);
   });
 
@@ -214,7 +214,7 @@ describe('FETCH_ALLOW lets listed hosts and ranges through', () => {
     const res = await request(t.app).post('/api/project/import').type('form').send({ url: c.url() });
     expect(res.status, res.text).toBe(201);
     expect(res.body.task_count).toBe(1);
-    expect(storedTasks(t)).toEqual([{ id: 0, data: { text: 'internal secret' } }]);
+    expect((await storedTasks(t))).toEqual([{ id: 0, data: { text: 'internal secret' } }]);
     expect(secret.hits).toEqual(['/tasks.json']);
   });
 
@@ -224,7 +224,7 @@ describe('FETCH_ALLOW lets listed hosts and ranges through', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([refused(`http://127.0.0.1:${S()}/tasks.json`, '127.0.0.1 is a loopback address', '127.0.0.1')]);
     expect(secret.hits).toEqual([]);
-    expect(storedTasks(t)).toEqual([]);
+    expect((await storedTasks(t))).toEqual([]);
   });
 });
 

@@ -19,7 +19,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { testSettings } from '../../src/settings.ts';
-import { openProjectContext } from '../../src/storage/openProject.ts';
+import { openProjectContext } from '../../src/projects.ts';
+import type { FolderStore } from '../../src/storage/folder/folderStore.ts';
 import type { ProjectContext } from '../../src/services/context.ts';
 import { choiceCompletion } from '../http/support.ts';
 
@@ -242,11 +243,11 @@ describe(`a full disk${realDisk ? ' (a real 4 MB tmpfs)' : ' (fault injection: t
   it('a checkpoint that cannot be written is retried later, and loses nothing', async () => {
     if (!realDisk) return; // checkpoint files are not written through the journal's handle
     await fillDisk(0);
-    await expect(project.store.checkpoint()).rejects.toThrow();
+    await expect((project.store as FolderStore).checkpoint()).rejects.toThrow();
     await freeDisk();
     await request(app).post('/api/project/import').send(texts(3, 5000)).expect(201);
     const ids = await taskIds();
-    await project.store.checkpoint();
+    await (project.store as FolderStore).checkpoint();
     await project.store.close({ checkpoint: false });
     await writeFile(join(folder, 'probe'), ''); // the disk has room again
     await openServer();

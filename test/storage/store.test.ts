@@ -4,10 +4,10 @@ import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ProjectStore, FILES } from '../../src/storage/projectStore.ts';
-import { DamagedFileError, Journal, readJournal } from '../../src/storage/journal.ts';
-import { readTasksFile } from '../../src/storage/checkpoint.ts';
-import { ProjectLockedError } from '../../src/storage/lock.ts';
+import { FolderStore, FILES } from '../../src/storage/folder/folderStore.ts';
+import { DamagedFileError, Journal, readJournal } from '../../src/storage/folder/journal.ts';
+import { readTasksFile } from '../../src/storage/folder/checkpoint.ts';
+import { ProjectLockedError } from '../../src/storage/folder/lock.ts';
 import type { CompletionFile, Task } from '../../src/domain/types.ts';
 
 let root: string;
@@ -27,8 +27,14 @@ const file = (id: number, cids: number[]): CompletionFile => ({
   completions: cids.map((cid) => ({ id: cid, created_at: 1000 + cid, result: [] })),
 });
 
+// The engine's interface, as the services call it, for records given whole.
+const add = (s: FolderStore, tasks: Task[], files: CompletionFile[] = []) => s.addTasks(() => ({ tasks, files }));
+const putTask = (s: FolderStore, t: Task) => s.changeTask(t.id, () => ({ task: t, value: undefined }));
+const putFile = (s: FolderStore, f: CompletionFile) => s.changeCompletions(f.id, () => ({ file: f, value: undefined }));
+const deleteFile = (s: FolderStore, id: number, highestId: number) => s.changeCompletions(id, () => ({ file: null, highestId, value: undefined }));
+
 async function open(options = {}) {
-  return ProjectStore.open(dir, 'p', { create: true, ...options });
+  return FolderStore.open(dir, 'p', { create: true, ...options });
 }
 
 describe('journal', () => {
@@ -79,10 +85,10 @@ describe('project store', () => {
 
   it('keeps acknowledged writes across a restart without checkpoint (journal replay)', async () => {
     let s = await open();
-    await s.addTasks([task(0), task(1), task(2)]);
-    await s.putCompletionFile(file(1, [1001]));
+    await add(s, [task(0), task(1), task(2)]);
+    await putFile(s, file(1, [1001]));
     await s.deleteTask(2);
-    await s.putTask(task(0, 'changed'));
+    await putTask(s, task(0, 'changed'));
     await s.close({ checkpoint: false });
     // Nothing was checkpointed: tasks.json is still the empty one.
     expect(JSON.parse(await readFile(join(dir, 'tasks.json'), 'utf8'))).toEqual({});
@@ -96,10 +102,10 @@ describe('project store', () => {
 
   it('checkpoints into tasks.json (one task a line) and completion files, and empties the journal', async () => {
     const s = await open();
-    await s.addTasks([task(0), task(1, 'café'), task(2)]);
-    await s.putCompletionFile(file(1, [1001, 1002]));
-    await s.putCompletionFile(file(2, [2001]));
-    await s.deleteCompletionFile(2, 2001);
+    await add(s, [task(0), task(1, 'café'), task(2)]);
+    await putFile(s, file(1, [1001, 1002]));
+    await putFile(s, file(2, [2001]));
+    await deleteFile(s, 2, 2001);
     await s.checkpoint();
     const text = await readFile(join(dir, 'tasks.json'), 'utf8');
     expect(text.split('\n')[0]).toBe('{');
@@ -115,8 +121,8 @@ describe('project store', () => {
 
   it('escapes non-ASCII in completion files as 0.8 does', async () => {
     const s = await open();
-    await s.addTasks([task(0, 'é')]);
-    await s.putCompletionFile({ id: 0, data: { text: 'é' }, completions: [] });
+    await add(s, [task(0, 'é')]);
+    await putFile(s, { id: 0, data: { text: 'é' }, completions: [] });
     await s.close();
     expect(await readFile(join(dir, 'completions', '0.json'), 'utf8')).toContain('"text": "\\u00e9"');
   });
@@ -176,13 +182,13 @@ describe('project store', () => {
 
   it('writes a batch as one record: a torn batch leaves none of it', async () => {
     let s = await open();
-    await s.addTasks([task(0)]);
+    await add(s, [task(0)]);
     await s.close({ checkpoint: false });
     const batch = JSON.stringify({ t: 'tasks', tasks: [task(1), task(2), task(3)] });
     await appendFile(join(dir, FILES.journal), batch.slice(0, batch.length - 5));
     s = await open();
     expect([...s.state.tasks.keys()]).toEqual([0]);
-    await s.addTasks([task(1)]);
+    await add(s, [task(1)]);
     await s.close({ checkpoint: false });
     s = await open();
     expect([...s.state.tasks.keys()].sort()).toEqual([0, 1]);
@@ -191,10 +197,10 @@ describe('project store', () => {
 
   it('checkpoints beside traffic and loses nothing', async () => {
     const s = await open({ checkpointBytes: 2000 });
-    const writes: Promise<void>[] = [];
+    const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 300; i++) {
-      writes.push(s.addTasks([task(i)]));
-      if (i % 3 === 0) writes.push(s.putCompletionFile(file(i, [i * 1000 + 1])));
+      writes.push(add(s, [task(i)]));
+      if (i % 3 === 0) writes.push(putFile(s, file(i, [i * 1000 + 1])));
       if (i % 50 === 0) writes.push(s.checkpoint());
     }
     await Promise.all(writes);
@@ -209,8 +215,8 @@ describe('project store', () => {
 
   it('finishes a checkpoint that was cut short (previous journal left behind)', async () => {
     let s = await open();
-    await s.addTasks([task(0), task(1)]);
-    await s.putCompletionFile(file(0, [1]));
+    await add(s, [task(0), task(1)]);
+    await putFile(s, file(0, [1]));
     await s.close({ checkpoint: false });
     // As if killed right after the journal was rotated.
     const { rename } = await import('node:fs/promises');
@@ -227,7 +233,7 @@ describe('project store', () => {
   it('orders equal prediction scores by ascending id, lowest or highest first', async () => {
     const s = await open();
     const scored = (id: number, score: number): Task => ({ id, data: { text: `t${id}` }, predictions: [{ result: [], score }] });
-    await s.addTasks([scored(0, 0.5), scored(1, 0.9), scored(2, 0.5), scored(3, 0.1), task(4)]);
+    await add(s, [scored(0, 0.5), scored(1, 0.9), scored(2, 0.5), scored(3, 0.1), task(4)]);
     expect([...s.state.scoredIds(true)]).toEqual([1, 0, 2, 3]);
     expect([...s.state.scoredIds(false)]).toEqual([3, 0, 2, 1]);
     await s.close();
@@ -237,16 +243,16 @@ describe('project store', () => {
     const s = await open();
     const cyclic: Record<string, unknown> = { text: 'x' };
     cyclic.self = cyclic;
-    await expect(s.putTask({ id: 0, data: cyclic as never })).rejects.toThrow(TypeError);
+    await expect(putTask(s, { id: 0, data: cyclic as never })).rejects.toThrow(TypeError);
     expect(s.state.taskCount).toBe(0);
-    await s.addTasks([task(0)]);
+    await add(s, [task(0)]);
     expect(s.state.taskCount).toBe(1);
     await s.close();
   });
 
   it('checkpoints a project far larger than one call can spread (300,000 tasks)', async () => {
     const s = await open();
-    for (let b = 0; b < 300; b++) await s.addTasks(Array.from({ length: 1000 }, (_, i) => task(b * 1000 + i)));
+    for (let b = 0; b < 300; b++) await add(s, Array.from({ length: 1000 }, (_, i) => task(b * 1000 + i)));
     expect(s.state.page('id', 0, 300_000)).toHaveLength(300_000);
     await s.close();
     const onDisk = await readFile(join(dir, 'tasks.json'), 'utf8');
@@ -256,8 +262,8 @@ describe('project store', () => {
 
   it('reports a failed checkpoint at close, and the journal still has every write', async () => {
     let s = await open();
-    await s.addTasks([task(0), task(1)]);
-    await s.putCompletionFile(file(1, [1001]));
+    await add(s, [task(0), task(1)]);
+    await putFile(s, file(1, [1001]));
     // completions/ turned into a file: the checkpoint cannot write there.
     await rm(join(dir, 'completions'), { recursive: true });
     await writeFile(join(dir, 'completions'), 'in the way');
@@ -284,17 +290,17 @@ describe('project store', () => {
 
   it('serves every task order and the unlabeled set from its indexes', async () => {
     const s = await open();
-    await s.addTasks([0, 1, 2, 3, 4, 5, 6].map((i) => task(i)));
+    await add(s, [0, 1, 2, 3, 4, 5, 6].map((i) => task(i)));
     const at = (id: number, created: number, cancelled = false): CompletionFile => ({
       id,
       data: { text: `t${id}` },
       completions: [{ id: id * 1000 + 1, created_at: created, ...(cancelled ? { was_cancelled: true } : {}) }],
     });
-    await s.putCompletionFile(at(2, 100));
-    await s.putCompletionFile(at(0, 101, true));
-    await s.putCompletionFile(at(4, 102));
-    await s.putCompletionFile(at(1, 102));
-    await s.putCompletionFile(at(5, 102, true));
+    await putFile(s, at(2, 100));
+    await putFile(s, at(0, 101, true));
+    await putFile(s, at(4, 102));
+    await putFile(s, at(1, 102));
+    await putFile(s, at(5, 102, true));
     const st = s.state;
     expect(st.page('id', 0, 10)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(st.page('-id', 2, 3)).toEqual([4, 3, 2]);
@@ -305,7 +311,7 @@ describe('project store', () => {
     expect(st.page('-has_cancelled_completions', 0, 10)).toEqual([5, 0, 1, 4, 2, 3, 6]);
     expect(st.page('completed_at', 4, 2)).toEqual([5, 3]);
     expect([...st.uncompletedIds()]).toEqual([3, 6]);
-    await s.deleteCompletionFile(4);
+    await deleteFile(s, 4, 0);
     expect([...st.uncompletedIds()]).toEqual([3, 4, 6]);
     await s.close();
   });

@@ -7,8 +7,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
-import type { CompletionFile, JsonObject, Task } from '../domain/types.ts';
-import { isJsonObject } from '../domain/types.ts';
+import type { CompletionFile, JsonObject, Task } from '../../domain/types.ts';
+import { isJsonObject } from '../../domain/types.ts';
 import { DamagedFileError } from './journal.ts';
 
 const require = createRequire(import.meta.url);

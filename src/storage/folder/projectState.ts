@@ -1,9 +1,10 @@
 // The in-memory state of one project and the indexes that serve every read:
 // pages in each order, next-task candidates, counts and the schema facts config
 // validation needs. Pure data: no I/O here, so it is the same during replay and serving.
-import type { CompletionFile, Json, JsonObject, ProjectSettings, Task } from '../domain/types.ts';
-import { isCancelled } from '../domain/types.ts';
-import { SortedList } from '../util/sortedList.ts';
+import type { CompletionFile, Json, JsonObject, ProjectSettings, Task } from '../../domain/types.ts';
+import { isCancelled } from '../../domain/types.ts';
+import { SortedList } from '../../util/sortedList.ts';
+import type { OutputSchema, TaskOrder } from '../store.ts';
 
 /** What a completed task is sorted by. at = last created_at, null when unknown ("undefined"). */
 interface CompletionMeta {
@@ -11,14 +12,6 @@ interface CompletionMeta {
   cancelled: number;
 }
 
-export type TaskOrder = 'id' | '-id' | 'completed_at' | '-completed_at' | 'has_cancelled_completions' | '-has_cancelled_completions';
-export const TASK_ORDERS: readonly TaskOrder[] = ['id', '-id', 'completed_at', '-completed_at', 'has_cancelled_completions', '-has_cancelled_completions'];
-
-/** Output facts of stored completions: (from_name, to_name, type) triples and labels used. */
-export interface OutputSchema {
-  controls: { fromName: string; toName: string; type: string }[];
-  labels: { fromName: string; type: string; label: string }[];
-}
 
 const byNumber = (a: number, b: number) => a - b;
 const IGNORED_RESULT_TYPES = new Set(['relation', 'rating', 'pairwise']);

@@ -1,17 +1,33 @@
-// The project store: a folder in the Label Studio 0.8 layout plus a journal. Every change
-// is applied to memory at once (so the request that made it, and the next one, see it)
-// and acknowledged once its journal record is on disk. Checkpoints fold the journal back
-// into the 0.8 files beside traffic. Reads come from ProjectState, in memory.
+// The folder engine of the store (store.ts): a folder in the Label Studio 0.8 layout plus a
+// journal. Every change is applied to memory at once (so the request that made it, and the
+// next one, see it) and acknowledged once its journal record is on disk; a record that
+// cannot be written is undone first. Checkpoints fold the journal back into the 0.8 files
+// beside traffic. Reads come from ProjectState, in memory.
 import { mkdir, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CompletionFile, ProjectSettings, Task } from '../domain/types.ts';
-import { completionFileText } from '../util/json.ts';
-import { forEachLimit } from '../util/pool.ts';
+import type { CompletionFile, JsonObject, ProjectSettings, SamplingMethod, Task } from '../../domain/types.ts';
+import type {
+  CompletionsChange,
+  CompletionsState,
+  ConfigFacts,
+  ProjectConfig,
+  ProjectStore,
+  StoredTask,
+  TaskChange,
+  TaskOrder,
+  UploadStore,
+} from '../store.ts';
+import { pickNextTask } from '../../sampling/next.ts';
+import { Reservations } from '../../sampling/reservations.ts';
+import { DataIndex } from './dataIndex.ts';
+import { FolderUploads } from './uploads.ts';
+import { completionFileText } from '../../util/json.ts';
+import { forEachLimit } from '../../util/pool.ts';
 import { fsyncDir, writeFileAtomic } from './atomicFile.ts';
 import { readCompletionFiles, readJsonObjectFile, readTasksFile, tasksFileLines } from './checkpoint.ts';
-import { defaultSettings, DEFAULT_LABEL_CONFIG, withDefaults } from './defaults.ts';
+import { defaultSettings, DEFAULT_LABEL_CONFIG, withDefaults } from '../defaults.ts';
 import { DamagedFileError, Journal, readJournal, type Undo } from './journal.ts';
-import { isSystemError, storageError } from '../errors.ts';
+import { isSystemError, storageError } from '../../errors.ts';
 import { acquireLock } from './lock.ts';
 import { ProjectState } from './projectState.ts';
 
@@ -49,12 +65,20 @@ export interface OpenOptions {
   onWriteRecovery?: () => void;
   /** Opens the journal for appending; tests wrap the handle to inject write faults. */
   openJournalFile?: (path: string) => Promise<FileHandle>;
+  /** How long next() keeps a task for the annotator it was handed to (RESERVATION_SECONDS). */
+  reservationMs?: number;
 }
 
 export class ProjectNotFoundError extends Error {}
 
-export class ProjectStore {
+export class FolderStore implements ProjectStore {
+  /** In memory, what every read is served from. Tests of this engine read it; nothing else does. */
   readonly state = new ProjectState();
+  readonly uploads: UploadStore;
+  /** Who holds which task (process-local: this engine has one process per folder, the lock sees to that). */
+  private readonly reservations: Reservations;
+  /** Data hashes of the stored tasks, for ?dedupe=1 (built on first use). */
+  private readonly dataIndex = new DataIndex();
   private journal!: Journal;
   private releaseLock!: () => Promise<void>;
   /** Completion files that differ from disk; paths of those on disk (0.8 allows sub-folders). */
@@ -78,14 +102,17 @@ export class ProjectStore {
     readonly dir: string,
     readonly name: string,
     private readonly options: OpenOptions,
-  ) {}
+  ) {
+    this.uploads = new FolderUploads(this.path(FILES.upload));
+    this.reservations = new Reservations(options.reservationMs ?? 600_000);
+  }
 
   private get checkpointBytes(): number {
     return this.options.checkpointBytes ?? 64 * 1024 * 1024;
   }
 
-  static async open(dir: string, name: string, options: OpenOptions = {}): Promise<ProjectStore> {
-    const store = new ProjectStore(dir, name, options);
+  static async open(dir: string, name: string, options: OpenOptions = {}): Promise<FolderStore> {
+    const store = new FolderStore(dir, name, options);
     store.checkpointAtBytes = store.checkpointBytes;
     await store.load();
     return store;
@@ -299,7 +326,15 @@ export class ProjectStore {
     };
   }
 
-  // ---- the store's interface ----
+  // ---- the store's interface (store.ts) ----
+
+  get location(): string {
+    return this.dir;
+  }
+
+  async config(): Promise<ProjectConfig> {
+    return { settings: this.state.settings, labelConfig: this.state.labelConfig };
+  }
 
   /** Replaces config.json (and config.xml when given) together. */
   async saveConfig(settings: ProjectSettings, labelConfig?: string): Promise<void> {
@@ -310,45 +345,133 @@ export class ProjectStore {
     await this.writeConfigFiles().catch((err: Error) => this.options.onCheckpointError?.(err));
   }
 
+  async configFacts(): Promise<ConfigFacts> {
+    const s = this.state;
+    return { taskCount: s.taskCount, commonDataKeys: s.commonDataKeys(), outputSchema: s.outputSchema() };
+  }
+
+  async *taskData(): AsyncIterable<{ id: number; data: JsonObject }> {
+    const s = this.state;
+    for (const id of s.page('id', 0, s.taskCount)) {
+      const task = s.tasks.get(id);
+      if (task) yield { id, data: task.data };
+    }
+  }
+
+  async counts(): Promise<{ tasks: number; completed: number }> {
+    return { tasks: this.state.taskCount, completed: this.state.completedCount };
+  }
+
+  private stored(id: number): StoredTask | undefined {
+    const task = this.state.tasks.get(id);
+    if (!task) return undefined;
+    const file = this.state.files.get(id);
+    return file ? { task, file } : { task };
+  }
+
+  async page(order: TaskOrder, offset: number, limit: number): Promise<StoredTask[]> {
+    return this.state.page(order, offset, limit).map((id) => this.stored(id)!);
+  }
+
+  async get(id: number): Promise<StoredTask | undefined> {
+    return this.stored(id);
+  }
+
+  async completedIds(): Promise<number[]> {
+    const s = this.state;
+    return s.fileIds().filter((id) => s.tasks.has(id));
+  }
+
+  /**
+   * The snapshot holds references only: the store replaces a file's object on every change,
+   * it never edits one, so later writes do not show up half-way. Yields to the event loop
+   * every 500 files, so the server keeps answering during an export.
+   */
+  async *completionFiles(signal?: AbortSignal): AsyncIterable<CompletionFile> {
+    const s = this.state;
+    const snapshot = s.fileIds().map((id) => s.files.get(id)!);
+    for (let i = 0; i < snapshot.length; i++) {
+      signal?.throwIfAborted();
+      yield snapshot[i]!;
+      if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async dataHashesPresent(hashes: readonly string[]): Promise<Set<string>> {
+    this.dataIndex.sync(this.state.tasks);
+    return new Set(hashes.filter((h) => this.dataIndex.has(h)));
+  }
+
   /** The id the next imported task gets: max existing id + 1, or 0 (as 0.8). */
-  nextTaskId(): number {
+  private nextTaskId(): number {
     const max = this.state.maxTaskId();
     return max === undefined ? 0 : max + 1;
   }
 
-  /** Adds tasks (and completion files of imported completions) as one all-or-nothing record. */
-  addTasks(tasks: Task[], files: CompletionFile[] = []): Promise<void> {
-    return this.commit({ t: 'tasks', tasks, files });
+  async addTasks(build: (firstId: number) => { tasks: Task[]; files: CompletionFile[] }): Promise<number[]> {
+    // Built and committed in one synchronous run: no other change can take these ids.
+    const { tasks, files } = build(this.nextTaskId());
+    if (tasks.length === 0) return [];
+    await this.commit({ t: 'tasks', tasks, files });
+    return tasks.map((t) => t.id);
   }
 
-  putTask(task: Task): Promise<void> {
-    return this.commit({ t: 'task', task });
+  async changeTask<T>(id: number, change: (current: StoredTask | undefined) => TaskChange<T>): Promise<T> {
+    const { task, file, value } = change(this.stored(id));
+    if (task.id !== id) throw new Error(`changeTask(${id}) returned task ${task.id}`);
+    // A task and its completions file's copy of it change in one record.
+    await this.commit(file ? { t: 'tasks', tasks: [task], files: [file] } : { t: 'task', task });
+    return value;
   }
 
-  /** Replaces a task and its completions file's copy of it, as one record. */
-  putTaskWithFile(task: Task, file: CompletionFile): Promise<void> {
-    return this.commit({ t: 'tasks', tasks: [task], files: [file] });
+  async deleteTask(id: number): Promise<boolean> {
+    if (!this.state.tasks.has(id)) return false;
+    await this.commit({ t: 'deltask', id });
+    this.reservations.release(id);
+    return true;
   }
 
-  deleteTask(id: number): Promise<void> {
-    return this.commit({ t: 'deltask', id });
+  async deleteAllTasks(): Promise<void> {
+    await this.commit({ t: 'clear' });
+    this.reservations.clear();
   }
 
-  deleteAllTasks(): Promise<void> {
-    return this.commit({ t: 'clear' });
+  private highestCompletionId(taskId: number): number {
+    let max = Math.max(taskId * 1000, this.state.completionIdMarks.get(taskId) ?? 0);
+    for (const c of this.state.files.get(taskId)?.completions ?? []) if (typeof c.id === 'number' && c.id > max) max = c.id;
+    return max;
   }
 
-  /** Stores a task's whole completions file; mark = highest completion id given, if above the file's. */
-  putCompletionFile(file: CompletionFile, mark?: number): Promise<void> {
-    return this.commit(mark === undefined ? { t: 'file', file } : { t: 'file', file, mark });
+  async changeCompletions<T>(taskId: number, change: (current: CompletionsState) => CompletionsChange<T>): Promise<T | undefined> {
+    const stored = this.stored(taskId);
+    if (!stored) return undefined;
+    const r = change({ ...stored, highestId: this.highestCompletionId(taskId) });
+    // Remembered apart from the file only when above what is remembered (ids of deleted completions).
+    const mark = r.highestId !== undefined && r.highestId > (this.state.completionIdMarks.get(taskId) ?? 0) ? r.highestId : undefined;
+    if (r.file === null) await this.commit(mark === undefined ? { t: 'delfile', id: taskId } : { t: 'delfile', id: taskId, mark });
+    else if (r.file) await this.commit(mark === undefined ? { t: 'file', file: r.file } : { t: 'file', file: r.file, mark });
+    if (r.release) this.reservations.release(taskId);
+    return r.value;
   }
 
-  deleteCompletionFile(id: number, mark?: number): Promise<void> {
-    return this.commit(mark === undefined ? { t: 'delfile', id } : { t: 'delfile', id, mark });
+  async deleteAllCompletions(): Promise<void> {
+    await this.commit({ t: 'clearfiles' });
   }
 
-  deleteAllCompletions(): Promise<void> {
-    return this.commit({ t: 'clearfiles' });
+  async next(annotator: string | undefined, sampling: SamplingMethod): Promise<StoredTask | undefined> {
+    const s = this.state;
+    const res = this.reservations;
+    if (annotator !== undefined) {
+      const held = res.heldBy(annotator);
+      if (held !== undefined && s.tasks.has(held) && !s.isCompleted(held)) {
+        res.reserve(held, annotator); // asking again renews the hold
+        return this.stored(held);
+      }
+    }
+    const id = pickNextTask(s, sampling, (tid) => !res.isTakenByOther(tid, annotator));
+    if (id === undefined) return undefined;
+    if (annotator !== undefined) res.reserve(id, annotator);
+    return this.stored(id);
   }
 
   // ---- checkpoints ----
@@ -365,13 +488,13 @@ export class ProjectStore {
   }
 
   /** A checkpoint that failed: what its snapshot was to write is dirty again. */
-  private restoreDirty(snap: ReturnType<ProjectStore['takeSnapshot']>): void {
+  private restoreDirty(snap: ReturnType<FolderStore['takeSnapshot']>): void {
     if (snap.tasks) this.tasksDirty = true;
     if (snap.marks) this.marksDirty = true;
     for (const [id] of snap.files) this.dirtyFiles.add(id);
   }
 
-  private async writeCheckpointFiles(snap: ReturnType<ProjectStore['takeSnapshot']>): Promise<void> {
+  private async writeCheckpointFiles(snap: ReturnType<FolderStore['takeSnapshot']>): Promise<void> {
     const compDir = this.path(FILES.completions);
     await mkdir(compDir, { recursive: true });
     // Many small files, each replaced atomically; their fsyncs overlap, one folder fsync ends them.
@@ -458,10 +581,7 @@ export class ProjectStore {
     if (failure) throw failure;
   }
 
-  get folder(): string {
-    return this.dir;
-  }
-
+  /** upload/, for the folder's own uses (its files are served through `uploads`). */
   uploadDir(): string {
     return this.path(FILES.upload);
   }
