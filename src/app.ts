@@ -1,13 +1,12 @@
 // createApp(deps): the Express app, its routers and the error handler. It never listens;
 // server.ts does that, and tests build a fresh app per test on a temporary folder.
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { randomUUID } from 'node:crypto';
 import type { Settings } from './settings.ts';
 import type { ProjectContext } from './services/context.ts';
 import { basicAuth } from './http/auth.ts';
 import { errorHandler } from './http/errors.ts';
+import { requestLog } from './http/requestLog.ts';
 import { jsonBody } from './http/requestBody.ts';
 import { miscRouter } from './http/misc.ts';
 import { projectRouter } from './http/project.ts';
@@ -28,18 +27,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  );
+  // First, so that every answer (a 401 too) has its X-Request-Id and its log line.
+  app.use(requestLog(app, logger));
   app.use(basicAuth(settings.AUTH_USERNAME, settings.AUTH_PASSWORD));
   app.use(jsonBody(settings.MAX_BODY_SIZE));
   const ctx = () => deps.project;

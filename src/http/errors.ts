@@ -3,6 +3,7 @@
 // 500 envelope with a traceback for most of them); an unknown exception is a 500 with the
 // request id, and its stack goes only to the log.
 import type { ErrorRequestHandler } from 'express';
+import { logReason } from './requestLog.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -38,6 +39,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   if (err instanceof HttpError) {
+    logReason(res, err.message, err.code);
     res.status(err.status).json(err.body ?? { status: err.status, detail: err.message });
     return;
   }
@@ -60,6 +62,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(status).json({ status, detail: e.message ?? 'Bad request' });
     return;
   }
+  // The request line gives the real reason (the body only says "Internal server error");
+  // this line adds the stack.
+  logReason(res, `${(err as Error)?.name ?? 'Error'}: ${e.message ?? String(err)}`);
   req.log?.error({ err }, 'unhandled error');
   res.status(500).json({ status: 500, detail: 'Internal server error', request_id: String(req.id ?? '') });
 };
