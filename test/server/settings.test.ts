@@ -12,6 +12,7 @@ describe('settings', () => {
     expect(s.MAX_BODY_SIZE).toBe(200 * 1024 * 1024);
     expect(s.MAX_TASKS_PER_IMPORT).toBe(250_000);
     expect(s.RESERVATION_SECONDS).toBe(600);
+    expect(s).toMatchObject({ HEADERS_TIMEOUT_MS: 20_000, REQUEST_TIMEOUT_MS: 3_600_000, KEEP_ALIVE_TIMEOUT_MS: 5_000 });
     expect(Object.isFrozen(s)).toBe(true);
   });
 
@@ -30,9 +31,17 @@ describe('settings', () => {
     ['MAX_BODY_SIZE', '12 parsecs'],
     ['PROJECT', '../escape'],
     ['RESERVATION_SECONDS', '0'],
+    ['HEADERS_TIMEOUT_MS', '0'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '5s'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadSettings({ [name]: value })).toThrow(SettingsError);
     expect(() => loadSettings({ [name]: value })).toThrow(new RegExp(`${name}=`));
+  });
+
+  it('refuses a headers timeout longer than the request timeout (Node would refuse it at listen)', () => {
+    expect(() => loadSettings({ REQUEST_TIMEOUT_MS: '5000' })).toThrow(/HEADERS_TIMEOUT_MS \(default\): must not be longer than REQUEST_TIMEOUT_MS \(20000 > 5000\)/);
+    expect(loadSettings({ REQUEST_TIMEOUT_MS: '0' }).REQUEST_TIMEOUT_MS).toBe(0); // no limit
+    expect(loadSettings({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '5000' }).HEADERS_TIMEOUT_MS).toBe(5000);
   });
 
   it('ignores USERNAME, which many systems set', () => {
