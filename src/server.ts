@@ -71,7 +71,10 @@ async function main(): Promise<void> {
     if (stoppingSince) {
       // Ctrl-C in a terminal signals npm and this process alike, and npm relays its copy:
       // two SIGINTs a few milliseconds apart are one Ctrl-C, not the "stop now" of a second.
-      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) {
+        logger.debug(`${signal} again within ${SAME_SIGNAL_MS} ms: taken as the same request to stop`);
+        return;
+      }
       logger.warn(`${signal} again: exiting now, without the checkpoint (the journal keeps every change)`);
       process.exit(130);
     }
