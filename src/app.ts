@@ -33,9 +33,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody(settings.MAX_BODY_SIZE));
   const ctx = () => deps.project;
   const limits = { body: settings.MAX_BODY_SIZE };
+  // Health and version first: probes call them all day, and no deprecated path points at them.
+  app.use(miscRouter(ctx, limits));
   app.use(rewriteDeprecatedRoutes);
   app.use(deprecatedRouter(ctx));
-  app.use(miscRouter(ctx, limits));
   app.use(projectRouter(ctx, limits));
   app.use(tasksRouter(ctx));
   app.use(examplesRouter(ctx, limits));

@@ -112,7 +112,8 @@ export function requestLog(app: Express, logger: Logger): RequestHandler {
     const id = randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
-    res.once('close', () => {
+    // 'close' comes once per answer, finished or cut short (on() spares once()'s wrapper).
+    res.on('close', () => {
       const status = res.statusCode;
       const ms = Math.round(performance.now() - started);
       const n = (res as Noted)[NOTES];
