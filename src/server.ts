@@ -20,7 +20,7 @@ function makeLogger(level: string): Logger {
     level,
     transport: {
       target: 'pino-pretty',
-      options: { colorize: true, ignore: 'pid,hostname,reqId', messageFormat: '{msg}{if reqId} [{reqId}]{end}' },
+      options: { colorize: true, ignore: 'pid,hostname,reqId,code', messageFormat: '{msg}{if code} ({code}){end}{if reqId} [{reqId}]{end}' },
     },
   });
 }
@@ -64,10 +64,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   server.on('error', (err) => logger.error({ err }, 'server error'));
-  logger.info(`Serving project "${settings.PROJECT}" from ${project.store.folder} on http://${settings.HOST}:${port}`);
+  const url = `http://${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${port}`; // [::1] for IPv6
+  logger.info(`Serving project "${settings.PROJECT}" from ${project.store.folder} on ${url}`);
   // PORT=0 lets the system choose: say which port, whatever the log level (tests and
   // scripts start servers this way, free of races over a port picked in advance).
-  if (settings.PORT === 0) console.log(`listening on http://${settings.HOST}:${port}`);
+  if (settings.PORT === 0) console.log(`listening on ${url}`);
 
   let stoppingSince = 0;
   const stop = (signal: string) => {
