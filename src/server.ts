@@ -1,9 +1,29 @@
 // Entry point: read settings, open the project, listen, shut down cleanly.
-import { pino } from 'pino';
-import type { Server } from 'node:http';
+// `npm start` runs this file compiled (dist/server.js) as the very process npm started
+// through `exec`, so a signal sent to that pid reaches this process, not a wrapper.
+import { pino, type Logger } from 'pino';
 import { createApp } from './app.ts';
+import { createHttpServer, listen, ListenError } from './httpServer.ts';
 import { loadSettings, SettingsError } from './settings.ts';
 import { openProjectContext } from './projects.ts';
+
+/** A repeat of the stop signal within this time is the same request to stop (see stop()). */
+const SAME_SIGNAL_MS = 1000;
+
+function makeLogger(level: string): Logger {
+  // JSON lines for log collectors; readable lines only when a person watches a terminal.
+  // Written asynchronously: under load the lines that come while a write is in flight go
+  // out together in the next one, instead of one write(2) per request; when idle each line
+  // goes out at once. pino flushes what is pending when the process exits (not on SIGKILL).
+  if (!process.stdout.isTTY) return pino({ level }, pino.destination({ dest: 1, sync: false }));
+  return pino({
+    level,
+    transport: {
+      target: 'pino-pretty',
+      options: { colorize: true, ignore: 'pid,hostname,reqId,code', messageFormat: '{msg}{if code} ({code}){end}{if reqId} [{reqId}]{end}' },
+    },
+  });
+}
 
 async function main(): Promise<void> {
   let settings;
@@ -16,39 +36,53 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  // One JSON line a request; readable lines only when a person watches a terminal.
-  const logger = pino({
-    level: settings.LOG_LEVEL,
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  const logger = makeLogger(settings.LOG_LEVEL);
+  /** Says why the server cannot run: on stderr, and as a fatal line for log collectors. */
+  const fatal = (msg: string, fields: object = {}) => {
+    // In a terminal the log is on the screen too: once is enough.
+    if (!process.stdout.isTTY) logger.fatal(fields, msg);
+    console.error(msg);
+  };
+
   let project;
   try {
     project = await openProjectContext(settings, logger);
   } catch (err) {
-    logger.fatal((err as Error).message);
-    console.error((err as Error).message);
+    fatal((err as Error).message);
     process.exit(1);
   }
   const app = createApp({ settings, logger, project });
-  const server: Server = app.listen(settings.PORT, settings.HOST, () => {
-    const { port } = server.address() as { port: number };
-    logger.info(`Serving project "${settings.PROJECT}" from ${project.store.location} on http://${settings.HOST}:${port}`);
-    // PORT=0 lets the system choose: say which port, whatever the log level (tests and
-    // scripts start servers this way, free of races over a port picked in advance).
-    if (settings.PORT === 0) console.log(`listening on http://${settings.HOST}:${port}`);
-  });
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'cannot listen');
-    void project.store.close({ checkpoint: false }).finally(() => process.exit(1));
-  });
+  const server = createHttpServer(app, settings);
+  let port: number;
+  try {
+    port = await listen(server, settings.PORT, settings.HOST);
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    fatal(err.message, { code: err.code });
+    // Nothing was written yet: release the lock without a checkpoint.
+    await project.store.close({ checkpoint: false }).catch(() => {});
+    process.exit(1);
+  }
+  server.on('error', (err) => logger.error({ err }, 'server error'));
+  const url = `http://${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${port}`; // [::1] for IPv6
+  logger.info(`Serving project "${settings.PROJECT}" from ${project.store.location} on ${url}`);
+  // PORT=0 lets the system choose: say which port, whatever the log level (tests and
+  // scripts start servers this way, free of races over a port picked in advance).
+  if (settings.PORT === 0) console.log(`listening on ${url}`);
 
-  let stopping = false;
+  let stoppingSince = 0;
   const stop = (signal: string) => {
-    if (stopping) {
-      logger.warn(`${signal} again: exiting now`);
+    if (stoppingSince) {
+      // Ctrl-C in a terminal signals npm and this process alike, and npm relays its copy:
+      // two SIGINTs a few milliseconds apart are one Ctrl-C, not the "stop now" of a second.
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) {
+        logger.debug(`${signal} again within ${SAME_SIGNAL_MS} ms: taken as the same request to stop`);
+        return;
+      }
+      logger.warn(`${signal} again: exiting now, without the checkpoint (the journal keeps every change)`);
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info(`${signal}: finishing requests in flight, then checkpointing`);
     server.close(() => {
       void project.store

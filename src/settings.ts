@@ -29,6 +29,7 @@ const allowList = z.string().transform((v, ctx) => {
 });
 
 const positiveInt = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().positive());
+const wholeNumber = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().min(0));
 
 /** A comma-separated list; blanks between commas are ignored. */
 function commaList<T>(parseItem: (item: string) => T | undefined, what: string) {
@@ -143,6 +144,27 @@ export const settingsSchema = z.object({
    * the public internet (loopback, private, link-local ...): none by default.
    */
   FETCH_ALLOW: allowList.default(ALLOW_NOTHING),
+  /**
+   * Time a client may take to send a request's headers, in milliseconds. Node's 60 s lets
+   * a client that sends a header line now and then (slowloris) hold a connection a
+   * minute; a real client sends its few KB of headers in well under a second, even on a
+   * slow link.
+   */
+  HEADERS_TIMEOUT_MS: positiveInt.default(20_000),
+  /**
+   * Time a client may take to send a whole request, body included, in milliseconds (0: no
+   * limit). Node's 300 s would cut off a 200 MB upload (MAX_UPLOAD_SIZE) on any uplink
+   * slower than about 5.6 Mbit/s, an ordinary home connection; an hour lets 200 MB through
+   * at 0.45 Mbit/s. It counts receiving the request only: a long export download is not cut.
+   */
+  REQUEST_TIMEOUT_MS: wholeNumber.default(3_600_000),
+  /**
+   * How long an idle keep-alive connection stays open, in milliseconds (Node's 5 s; Node
+   * closes it one second after what it tells clients). Behind a proxy or load balancer
+   * that keeps idle connections open longer, set it above the proxy's idle timeout, or
+   * the proxy may send a request on a connection being closed.
+   */
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(5_000),
 });
 
 export type Settings = Readonly<z.output<typeof settingsSchema>>;
@@ -156,9 +178,20 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const v = env[key];
     if (v !== undefined && v !== '') input[key] = v;
   }
-  const parsed = settingsSchema.safeParse(input);
+  const parsed = settingsSchema
+    // Node refuses a headers timeout longer than the request timeout (the headers are part
+    // of the request), so say it here, naming the variables, instead of failing at listen.
+    .superRefine((s, ctx) => {
+      if (s.REQUEST_TIMEOUT_MS !== 0 && s.HEADERS_TIMEOUT_MS > s.REQUEST_TIMEOUT_MS) {
+        ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: `must not be longer than REQUEST_TIMEOUT_MS (${s.HEADERS_TIMEOUT_MS} > ${s.REQUEST_TIMEOUT_MS})` });
+      }
+    })
+    .safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(input[String(i.path[0])])}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      return `${i.path.join('.')}${key in input ? `=${JSON.stringify(input[key])}` : ' (default)'}: ${i.message}`;
+    });
     throw new SettingsError(`Bad setting in the environment:\n  ${lines.join('\n  ')}`);
   }
   return Object.freeze(parsed.data);

@@ -1,9 +1,10 @@
 // Turns errors into replies: an AppError of the catalogue (src/errors.ts) is sent as its
 // JSON body; errors of the body parsers and multer get their catalogue code here; an
 // unknown exception is a 500 with the request id, its stack only in the log. The code and
-// detail of every error reply are left in res.locals.error for the request log line.
+// detail of every error reply go on the request's log line (requestLog.ts).
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError, badRequest, isSystemError, storageError } from '../errors.ts';
+import { logReason } from './requestLog.ts';
 
 /** Parses a path id strictly: "12abc" and "-1" are not ids. */
 export function parseId(raw: unknown, what = 'id'): number {
@@ -13,7 +14,7 @@ export function parseId(raw: unknown, what = 'id'): number {
 
 /** Sends an error of the catalogue. */
 export function sendError(res: Response, err: AppError): void {
-  res.locals.error = { code: err.code, detail: err.message };
+  logReason(res, err.message, err.code);
   res.status(err.status).json(err.body());
 }
 
@@ -48,6 +49,9 @@ export function errorHandler(folder: () => string): ErrorRequestHandler {
     }
     const appErr = known(err, folder());
     if (appErr) return sendError(res, appErr);
+    // The request line gives the real reason (the body only says "Internal server error");
+    // this line adds the stack.
+    logReason(res, `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`);
     req.log?.error({ err }, 'unhandled error');
     sendError(res, new AppError('internal', 'Internal server error', { request_id: String(req.id ?? '') }));
   };

@@ -10,6 +10,7 @@ import type { ProjectContext } from '../services/context.ts';
 import { importError, importFiles, importItems, importUrl, type ImportOptions, type ImportResult } from '../services/import.ts';
 import { ImportFailure, NO_DATA, NO_TASKS, tooManyBytes } from '../importers/errors.ts';
 import { receiveMultipart } from '../importers/multipart.ts';
+import { logSummary } from './requestLog.ts';
 
 const FORM_LIMIT = 1024 * 1024;
 const urlencoded = express.urlencoded({ extended: false, limit: FORM_LIMIT });
@@ -105,6 +106,7 @@ export function importHandler(ctx: () => ProjectContext): RequestHandler {
     else if (req.is('application/x-www-form-urlencoded')) result = await fromUrlForm(c, req, res, options);
     else if (req.is('application/json') || req.is('application/*+json')) result = await fromJson(c, req.body, options);
     else throw importError(NO_DATA);
+    logSummary(res, `${result.task_count} task${result.task_count === 1 ? '' : 's'}`);
     res.status(201).json(result);
   };
 }

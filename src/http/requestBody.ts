@@ -9,12 +9,16 @@ import { MAX_CONFIG_BYTES } from '../labelConfig/parse.ts';
 /** JSON bodies for application/json and +json types only (0.8 ignored other bodies). */
 export function jsonBody(limit: number) {
   const parse = express.json({ limit, type: ['application/json', 'application/*+json'], strict: false });
-  return (req: Request, res: Response, next: NextFunction) =>
+  return (req: Request, res: Response, next: NextFunction) => {
+    // No body (a GET, most DELETEs): nothing to parse, so skip the parser and this
+    // callback, which every request would otherwise pay for (the test is type-is's hasBody).
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return next();
     parse(req, res, (err?: unknown) => {
       if (err) return next(err);
       if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) return next(badRequest(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, 'too_deep'));
       next();
     });
+  };
 }
 
 /** Raw text of XML, plain-text and urlencoded bodies (for the label config routes). */

@@ -13,6 +13,7 @@ describe('settings', () => {
     expect(s.MAX_TASKS_PER_IMPORT).toBe(250_000);
     expect(s.RESERVATION_SECONDS).toBe(600);
     expect(s).toMatchObject({ AUTH_MAX_FAILURES: 10, AUTH_FAILURE_WINDOW_SECONDS: 60, ALLOWED_ORIGINS: [], ALLOWED_HOSTS: [], TRUST_PROXY: false });
+    expect(s).toMatchObject({ HEADERS_TIMEOUT_MS: 20_000, REQUEST_TIMEOUT_MS: 3_600_000, KEEP_ALIVE_TIMEOUT_MS: 5_000 });
     expect(Object.isFrozen(s)).toBe(true);
   });
 
@@ -55,9 +56,17 @@ describe('settings', () => {
     ['TRUST_PROXY', 'true'],
     ['TRUST_PROXY', 'my-proxy'],
     ['TRUST_PROXY', '10.0.0.0/33'],
+    ['HEADERS_TIMEOUT_MS', '0'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '5s'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadSettings({ [name]: value })).toThrow(SettingsError);
     expect(() => loadSettings({ [name]: value })).toThrow(new RegExp(`${name}=`));
+  });
+
+  it('refuses a headers timeout longer than the request timeout (Node would refuse it at listen)', () => {
+    expect(() => loadSettings({ REQUEST_TIMEOUT_MS: '5000' })).toThrow(/HEADERS_TIMEOUT_MS \(default\): must not be longer than REQUEST_TIMEOUT_MS \(20000 > 5000\)/);
+    expect(loadSettings({ REQUEST_TIMEOUT_MS: '0' }).REQUEST_TIMEOUT_MS).toBe(0); // no limit
+    expect(loadSettings({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '5000' }).HEADERS_TIMEOUT_MS).toBe(5000);
   });
 
   it('ignores USERNAME, which many systems set', () => {
