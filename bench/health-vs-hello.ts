@@ -86,7 +86,7 @@ const ours = await start('ours', dist ? ['dist/server.js'] : ['--import', 'tsx',
   PORT: '0',
   HOST: '127.0.0.1',
   PROJECTS_DIR: root,
-  LOG_LEVEL: 'info',
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
 });
 try {
   console.log(`${rounds} rounds of ${seconds} s, ${connections} connections; ours from ${dist ? 'dist/server.js' : 'src/server.ts'}, logging at info to a file`);

@@ -11,7 +11,7 @@ import { CONFIG_ROUTES, configBody, jsonBody } from './http/requestBody.ts';
 import { refuseCrossSiteWrites, refuseForeignHosts } from './http/crossSite.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { requestLog } from './http/requestLog.ts';
-import { miscRouter } from './http/misc.ts';
+import { healthRouter, miscRouter } from './http/misc.ts';
 import { projectRouter } from './http/project.ts';
 import { tasksRouter } from './http/tasks.ts';
 import { examplesRouter } from './http/examples.ts';
@@ -37,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog(app, logger));
   // Then the headers every answer carries: errors, 404s and files too.
   app.use(securityHeaders);
+  app.use(healthRouter());
   // Before auth: a browser resends remembered credentials with a cross-site request.
   app.use(refuseForeignHosts(settings));
   app.use(refuseCrossSiteWrites(settings));

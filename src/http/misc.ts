@@ -18,18 +18,27 @@ export function isHealthCheck(path: string): boolean {
   return /^\/api\/health\/?$/i.test(path);
 }
 
+/**
+ * GET /api/health alone, mounted right after the headers every answer carries: it is open
+ * anyway (no auth, any Host), and probes and load balancers call it all day, so it skips
+ * the rest of the chain (bench/health-vs-hello.ts).
+ */
+export function healthRouter(): Router {
+  const r = Router();
+  route(r, '/api/health', {
+    get: (_req, res) => {
+      res.json({ status: 'up' });
+    },
+  });
+  return r;
+}
+
 export function miscRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
   route(r, '/version', {
     get: (_req, res) => {
       res.json({ 'label-studio-backend': pkg.version, server: pkg.name, 'label-studio-frontend': null });
-    },
-  });
-
-  route(r, '/api/health', {
-    get: (_req, res) => {
-      res.json({ status: 'up' });
     },
   });
 
