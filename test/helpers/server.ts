@@ -26,8 +26,10 @@ export interface RunningServer {
  * Starts src/server.ts with PORT=0 and reads the port it chose from its first line, so
  * parallel tests never race for a port (or reach another test's server on it).
  */
-export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<RunningServer> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+export async function startServer(env: Record<string, string>, timeoutMs = 20_000, options: { dist?: boolean } = {}): Promise<RunningServer> {
+  // dist: the compiled server, as npm start runs it (benches: no transpiling at start-up).
+  const argv = options.dist ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  const proc = spawn(process.execPath, argv, {
     cwd: repo,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
