@@ -93,9 +93,9 @@ describe('project store', () => {
     // Nothing was checkpointed: tasks.json is still the empty one.
     expect(JSON.parse(await readFile(join(dir, 'tasks.json'), 'utf8'))).toEqual({});
     s = await open();
-    expect([...s.state.tasks.keys()].sort()).toEqual([0, 1]);
-    expect(s.state.tasks.get(0)!.data.text).toBe('changed');
-    expect(s.state.files.get(1)!.completions[0]!.id).toBe(1001);
+    expect(s.state.page('id', 0, 1e9)).toEqual([0, 1]);
+    expect(s.state.task(0)!.data.text).toBe('changed');
+    expect(s.state.file(1)!.completions[0]!.id).toBe(1001);
     expect(s.state.completedCount).toBe(1);
     await s.close();
   });
@@ -164,7 +164,7 @@ describe('project store', () => {
     await s.close();
     await writeFile(join(dir, 'completions', 'notes.json'), 'not json');
     const again = await open();
-    expect(again.state.files.size).toBe(0);
+    expect(again.state.fileCount).toBe(0);
     await again.close();
   });
 
@@ -187,11 +187,11 @@ describe('project store', () => {
     const batch = JSON.stringify({ t: 'tasks', tasks: [task(1), task(2), task(3)] });
     await appendFile(join(dir, FILES.journal), batch.slice(0, batch.length - 5));
     s = await open();
-    expect([...s.state.tasks.keys()]).toEqual([0]);
+    expect(s.state.page('id', 0, 1e9)).toEqual([0]);
     await add(s, [task(1)]);
     await s.close({ checkpoint: false });
     s = await open();
-    expect([...s.state.tasks.keys()].sort()).toEqual([0, 1]);
+    expect(s.state.page('id', 0, 1e9)).toEqual([0, 1]);
     await s.close();
   });
 
@@ -223,7 +223,7 @@ describe('project store', () => {
     await rename(join(dir, FILES.journal), join(dir, FILES.previousJournal));
     await writeFile(join(dir, FILES.journal), JSON.stringify({ t: 'task', task: task(2) }) + '\n');
     s = await open();
-    expect([...s.state.tasks.keys()].sort()).toEqual([0, 1, 2]);
+    expect(s.state.page('id', 0, 1e9)).toEqual([0, 1, 2]);
     await expect(stat(join(dir, FILES.previousJournal))).rejects.toThrow();
     expect(Object.keys(JSON.parse(await readFile(join(dir, 'tasks.json'), 'utf8')))).toEqual(['0', '1', '2']);
     expect(JSON.parse(await readFile(join(dir, 'completions', '0.json'), 'utf8')).completions[0].id).toBe(1);
@@ -271,8 +271,8 @@ describe('project store', () => {
     expect(await readdir(dir)).not.toContain('.lock');
     await rm(join(dir, 'completions'));
     s = await open();
-    expect([...s.state.tasks.keys()].sort()).toEqual([0, 1]);
-    expect(s.state.files.get(1)!.completions[0]!.id).toBe(1001);
+    expect(s.state.page('id', 0, 1e9)).toEqual([0, 1]);
+    expect(s.state.file(1)!.completions[0]!.id).toBe(1001);
     await s.close();
     expect(JSON.parse(await readFile(join(dir, 'completions', '1.json'), 'utf8')).completions[0].id).toBe(1001);
   });

@@ -19,7 +19,6 @@ import type {
 } from '../store.ts';
 import { pickNextTask } from '../../sampling/next.ts';
 import { Reservations } from '../../sampling/reservations.ts';
-import { DataIndex } from './dataIndex.ts';
 import { FolderUploads } from './uploads.ts';
 import { completionFileText } from '../../util/json.ts';
 import { forEachLimit } from '../../util/pool.ts';
@@ -77,8 +76,6 @@ export class FolderStore implements ProjectStore {
   readonly uploads: UploadStore;
   /** Who holds which task (process-local: this engine has one process per folder, the lock sees to that). */
   private readonly reservations: Reservations;
-  /** Data hashes of the stored tasks, for ?dedupe=1 (built on first use). */
-  private readonly dataIndex = new DataIndex();
   private journal!: Journal;
   private releaseLock!: () => Promise<void>;
   /** Completion files that differ from disk; paths of those on disk (0.8 allows sub-folders). */
@@ -177,13 +174,13 @@ export class FolderStore implements ProjectStore {
     });
     // Completion files first, so tasks are indexed as completed as they arrive.
     await readCompletionFiles(this.path(FILES.completions), (file, rel) => {
-      if (this.state.files.has(file.id)) {
+      if (this.state.hasFile(file.id)) {
         throw new DamagedFileError(`Cannot open the project: two completion files for task ${file.id} (${this.filesOnDisk.get(file.id)} and ${rel}).`);
       }
       this.state.putFile(file);
       this.filesOnDisk.set(file.id, rel);
     });
-    await readTasksFile(this.path(FILES.tasks), (task) => this.state.putTask(task));
+    await readTasksFile(this.path(FILES.tasks), (task, text) => this.state.putTask(task, text));
     const marks = await readJsonObjectFile(this.path(FILES.completionIdMarks));
     for (const [k, v] of Object.entries(marks ?? {})) if (typeof v === 'number') this.state.completionIdMarks.set(Number(k), v);
   }
@@ -211,7 +208,7 @@ export class FolderStore implements ProjectStore {
         this.tasksDirty = true;
         return;
       case 'clear':
-        for (const id of s.files.keys()) this.dirtyFiles.add(id);
+        for (const id of s.fileIdsUnordered()) this.dirtyFiles.add(id);
         for (const id of this.filesOnDisk.keys()) this.dirtyFiles.add(id);
         s.clearTasks();
         this.tasksDirty = true;
@@ -228,7 +225,7 @@ export class FolderStore implements ProjectStore {
         this.dirtyFiles.add(r.id);
         return;
       case 'clearfiles':
-        for (const id of s.files.keys()) this.dirtyFiles.add(id);
+        for (const id of s.fileIdsUnordered()) this.dirtyFiles.add(id);
         for (const id of this.filesOnDisk.keys()) this.dirtyFiles.add(id);
         s.clearFiles();
         this.marksDirty = true;
@@ -292,8 +289,8 @@ export class FolderStore implements ProjectStore {
       case 'clear':
       case 'clearfiles': {
         // Rare and whole-project: keep the maps as they are (references, not copies).
-        const tasks = [...s.tasks.values()];
-        const files = [...s.files.values()];
+        const tasks = s.page('id', 0, s.taskCount).map((id) => s.task(id)!);
+        const files = [...s.fileIdsUnordered()].map((id) => s.file(id)!);
         const marks = [...s.completionIdMarks];
         return () => {
           s.clearTasks();
@@ -311,7 +308,7 @@ export class FolderStore implements ProjectStore {
   /** Undo for records that touch these ids: each task, completion file and id mark as now. */
   private restoreEntities(ids: number[]): Undo {
     const s = this.state;
-    const before = ids.map((id) => ({ id, task: s.tasks.get(id), file: s.files.get(id), mark: s.completionIdMarks.get(id) }));
+    const before = ids.map((id) => ({ id, task: s.task(id), file: s.file(id), mark: s.completionIdMarks.get(id) }));
     return () => {
       for (const { id, task, file, mark } of before) {
         s.deleteTask(id); // the task and its file, if any
@@ -353,7 +350,7 @@ export class FolderStore implements ProjectStore {
   async *taskData(): AsyncIterable<{ id: number; data: JsonObject }> {
     const s = this.state;
     for (const id of s.page('id', 0, s.taskCount)) {
-      const task = s.tasks.get(id);
+      const task = s.task(id);
       if (task) yield { id, data: task.data };
     }
   }
@@ -363,9 +360,9 @@ export class FolderStore implements ProjectStore {
   }
 
   private stored(id: number): StoredTask | undefined {
-    const task = this.state.tasks.get(id);
+    const task = this.state.task(id);
     if (!task) return undefined;
-    const file = this.state.files.get(id);
+    const file = this.state.file(id);
     return file ? { task, file } : { task };
   }
 
@@ -379,7 +376,7 @@ export class FolderStore implements ProjectStore {
 
   async completedIds(): Promise<number[]> {
     const s = this.state;
-    return s.fileIds().filter((id) => s.tasks.has(id));
+    return s.fileIds().filter((id) => s.hasTask(id));
   }
 
   /**
@@ -389,17 +386,16 @@ export class FolderStore implements ProjectStore {
    */
   async *completionFiles(signal?: AbortSignal): AsyncIterable<CompletionFile> {
     const s = this.state;
-    const snapshot = s.fileIds().map((id) => s.files.get(id)!);
+    const snapshot = s.fileIds().map((id) => s.fileText(id)!);
     for (let i = 0; i < snapshot.length; i++) {
       signal?.throwIfAborted();
-      yield snapshot[i]!;
+      yield JSON.parse(snapshot[i]!) as CompletionFile;
       if (i % 500 === 499) await new Promise((r) => setImmediate(r));
     }
   }
 
   async dataHashesPresent(hashes: readonly string[]): Promise<Set<string>> {
-    this.dataIndex.sync(this.state.tasks);
-    return new Set(hashes.filter((h) => this.dataIndex.has(h)));
+    return this.state.hashesPresent(hashes);
   }
 
   /** The id the next imported task gets: max existing id + 1, or 0 (as 0.8). */
@@ -425,7 +421,7 @@ export class FolderStore implements ProjectStore {
   }
 
   async deleteTask(id: number): Promise<boolean> {
-    if (!this.state.tasks.has(id)) return false;
+    if (!this.state.hasTask(id)) return false;
     await this.commit({ t: 'deltask', id });
     this.reservations.release(id);
     return true;
@@ -438,7 +434,7 @@ export class FolderStore implements ProjectStore {
 
   private highestCompletionId(taskId: number): number {
     let max = Math.max(taskId * 1000, this.state.completionIdMarks.get(taskId) ?? 0);
-    for (const c of this.state.files.get(taskId)?.completions ?? []) if (typeof c.id === 'number' && c.id > max) max = c.id;
+    for (const c of this.state.file(taskId)?.completions ?? []) if (typeof c.id === 'number' && c.id > max) max = c.id;
     return max;
   }
 
@@ -463,7 +459,7 @@ export class FolderStore implements ProjectStore {
     const res = this.reservations;
     if (annotator !== undefined) {
       const held = res.heldBy(annotator);
-      if (held !== undefined && s.tasks.has(held) && !s.isCompleted(held)) {
+      if (held !== undefined && s.hasTask(held) && !s.isCompleted(held)) {
         res.reserve(held, annotator); // asking again renews the hold
         return this.stored(held);
       }
@@ -478,8 +474,9 @@ export class FolderStore implements ProjectStore {
 
   private takeSnapshot() {
     const s = this.state;
-    const tasks = this.tasksDirty ? s.page('id', 0, s.taskCount).map((id) => s.tasks.get(id)!) : null;
-    const files = [...this.dirtyFiles].map((id) => [id, s.files.get(id)] as const);
+    // Texts as they are now (strings never change): writes that come meanwhile are not in it.
+    const tasks = this.tasksDirty ? s.page('id', 0, s.taskCount).map((id) => [id, s.taskText(id)!] as const) : null;
+    const files = [...this.dirtyFiles].map((id) => [id, s.fileText(id)] as const);
     const marks = this.marksDirty ? Object.fromEntries(s.completionIdMarks) : null;
     this.tasksDirty = false;
     this.marksDirty = false;
@@ -502,7 +499,7 @@ export class FolderStore implements ProjectStore {
       const onDisk = this.filesOnDisk.get(id);
       if (file) {
         const rel = `${id}.json`;
-        await writeFileAtomic(join(compDir, rel), completionFileText(file), { syncDir: false });
+        await writeFileAtomic(join(compDir, rel), completionFileText(JSON.parse(file)), { syncDir: false });
         if (onDisk && onDisk !== rel) await unlink(join(compDir, onDisk)).catch(() => {});
         this.filesOnDisk.set(id, rel);
       } else if (onDisk) {

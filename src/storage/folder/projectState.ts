@@ -1,7 +1,14 @@
 // The in-memory state of one project and the indexes that serve every read:
 // pages in each order, next-task candidates, counts and the schema facts config
 // validation needs. Pure data: no I/O here, so it is the same during replay and serving.
+//
+// Tasks and completion files are kept as their JSON text and parsed when read (a
+// 300-byte task parses in about a microsecond): a string costs about its bytes, where the
+// same task as objects cost several times that and made the collector's work grow with
+// the project. What the indexes need of each (data keys, prediction score, completion
+// times) is taken when the record is put, while it is an object anyway.
 import type { CompletionFile, Json, JsonObject, ProjectSettings, Task } from '../../domain/types.ts';
+import { dataHash } from '../../domain/dataHash.ts';
 import { isCancelled } from '../../domain/types.ts';
 import { SortedList } from '../../util/sortedList.ts';
 import type { OutputSchema, TaskOrder } from '../store.ts';
@@ -42,9 +49,16 @@ function bump(map: Map<string, number>, key: string, by: number): void {
 }
 
 export class ProjectState {
-  readonly tasks = new Map<number, Task>();
-  /** completions/<id>.json contents, keys sorted as 0.8 stores them. */
-  readonly files = new Map<number, CompletionFile>();
+  /** Each task's JSON (its tasks.json entry). */
+  private readonly taskJson = new Map<number, string>();
+  /** Each completions/<id>.json's content as compact JSON, keys sorted as 0.8 stores them. */
+  private readonly fileJson = new Map<number, string>();
+  /** Completion times and skips of every file (whether its task exists or not yet). */
+  private readonly fileMeta = new Map<number, CompletionMeta>();
+  /** Mean prediction score of every task with predictions. */
+  private readonly predictionScore = new Map<number, number>();
+  /** Data hash of every task, for ?dedupe=1: built on first use, then kept in step. */
+  private dataHashes: Map<number, string> | undefined;
   /** Highest completion id ever given per task, so ids are never reused after a delete. */
   readonly completionIdMarks = new Map<number, number>();
   settings: ProjectSettings = {};
@@ -85,7 +99,56 @@ export class ProjectState {
   // ---- reads ----
 
   get taskCount(): number {
-    return this.tasks.size;
+    return this.taskJson.size;
+  }
+
+  hasTask(id: number): boolean {
+    return this.taskJson.has(id);
+  }
+
+  hasFile(id: number): boolean {
+    return this.fileJson.has(id);
+  }
+
+  /** The task, parsed afresh (callers may keep or change it). */
+  task(id: number): Task | undefined {
+    const text = this.taskJson.get(id);
+    return text === undefined ? undefined : (JSON.parse(text) as Task);
+  }
+
+  file(id: number): CompletionFile | undefined {
+    const text = this.fileJson.get(id);
+    return text === undefined ? undefined : (JSON.parse(text) as CompletionFile);
+  }
+
+  /** The task's JSON as stored (checkpoints write it as it is). */
+  taskText(id: number): string | undefined {
+    return this.taskJson.get(id);
+  }
+
+  fileText(id: number): string | undefined {
+    return this.fileJson.get(id);
+  }
+
+  get fileCount(): number {
+    return this.fileJson.size;
+  }
+
+  /** Ids of the completion files, in no order. */
+  fileIdsUnordered(): Iterable<number> {
+    return this.fileJson.keys();
+  }
+
+  /** Which tasks have data with one of these hashes (the index is built on first use). */
+  hashesPresent(hashes: readonly string[]): Set<string> {
+    if (!this.dataHashes) {
+      this.dataHashes = new Map();
+      for (const [id, text] of this.taskJson) this.dataHashes.set(id, dataHash((JSON.parse(text) as Task).data));
+    }
+    const wanted = new Set(hashes);
+    const found = new Set<string>();
+    for (const h of this.dataHashes.values()) if (wanted.has(h)) found.add(h);
+    return found;
   }
 
   /** Tasks that exist and have a completions file (0.8's "completed", whatever it holds). */
@@ -151,8 +214,9 @@ export class ProjectState {
    * looked at, not every key any task ever had, which config checks used to walk.
    */
   commonDataKeys(): string[] {
-    const n = this.tasks.size;
-    const first = this.tasks.get(this.ids.first()!);
+    const n = this.taskJson.size;
+    const firstId = this.ids.first();
+    const first = firstId === undefined ? undefined : this.task(firstId);
     if (!first) return [];
     return Object.keys(first.data ?? {}).filter((k) => this.dataKeyCounts.get(k) === n);
   }
@@ -172,44 +236,48 @@ export class ProjectState {
 
   /** Ids of every completions file, ascending (export reads these). */
   fileIds(): number[] {
-    return [...this.files.keys()].sort(byNumber);
+    return [...this.fileJson.keys()].sort(byNumber);
   }
 
   // ---- changes: each keeps every index in step ----
 
-  putTask(task: Task): void {
-    const old = this.tasks.get(task.id);
-    if (old) this.unindexTask(old);
-    this.tasks.set(task.id, task);
+  /** Stores a task; `text` is its JSON when the caller has it already (read from tasks.json). */
+  putTask(task: Task, text = JSON.stringify(task)): void {
+    const old = this.taskJson.get(task.id);
+    if (old !== undefined) this.unindexTask(task.id, JSON.parse(old) as Task);
+    this.taskJson.set(task.id, text);
     this.indexTask(task);
   }
 
   deleteTask(id: number): void {
-    const old = this.tasks.get(id);
+    const old = this.taskJson.get(id);
     this.deleteFile(id);
-    if (!old) return;
-    this.unindexTask(old);
-    this.tasks.delete(id);
+    if (old === undefined) return;
+    this.unindexTask(id, JSON.parse(old) as Task);
+    this.taskJson.delete(id);
   }
 
-  putFile(file: CompletionFile): void {
+  putFile(file: CompletionFile, text = JSON.stringify(file)): void {
     this.deleteFile(file.id);
-    this.files.set(file.id, file);
+    this.fileJson.set(file.id, text);
+    this.fileMeta.set(file.id, completionMeta(file));
     this.countOutputs(file, 1);
-    if (this.tasks.has(file.id)) this.markCompleted(file.id);
+    if (this.taskJson.has(file.id)) this.markCompleted(file.id);
   }
 
   deleteFile(id: number): void {
-    const old = this.files.get(id);
-    if (!old) return;
-    this.countOutputs(old, -1);
-    this.files.delete(id);
+    const old = this.fileJson.get(id);
+    if (old === undefined) return;
+    this.countOutputs(JSON.parse(old) as CompletionFile, -1);
     if (this.meta.has(id)) this.unmarkCompleted(id);
+    this.fileJson.delete(id);
+    this.fileMeta.delete(id);
   }
 
   /** Deletes every completions file; the highest id of each is remembered, never given again. */
   clearFiles(): void {
-    for (const [id, file] of [...this.files]) {
+    for (const id of [...this.fileJson.keys()]) {
+      const file = this.file(id)!;
       const max = Math.max(this.completionIdMarks.get(id) ?? 0, ...file.completions.map((c) => (typeof c.id === 'number' ? c.id : 0)));
       if (max > 0) this.completionIdMarks.set(id, max);
       this.deleteFile(id);
@@ -220,34 +288,42 @@ export class ProjectState {
   clearTasks(): void {
     this.clearFiles();
     this.completionIdMarks.clear();
-    this.tasks.clear();
+    this.taskJson.clear();
     this.meta.clear();
     this.scores.clear();
+    this.predictionScore.clear();
+    if (this.dataHashes) this.dataHashes.clear();
     for (const list of [this.ids, this.uncompleted, this.completedTimed, this.completedTimedDesc, this.completedUntimed, this.byCancelledAsc, this.byCancelledDesc, this.byScore, this.byScoreDesc]) list.clear();
     this.dataKeyCounts.clear();
   }
 
   private indexTask(task: Task): void {
-    this.ids.add(task.id);
+    const id = task.id;
+    this.ids.add(id);
     for (const key of Object.keys(task.data ?? {})) bump(this.dataKeyCounts, key, 1);
-    if (this.files.has(task.id)) this.markCompleted(task.id);
-    else this.addUncompleted(task);
-  }
-
-  private unindexTask(task: Task): void {
-    this.ids.delete(task.id);
-    for (const key of Object.keys(task.data ?? {})) bump(this.dataKeyCounts, key, -1);
-    if (this.meta.has(task.id)) this.unmarkCompleted(task.id, false);
-    else this.removeUncompleted(task.id);
-  }
-
-  private addUncompleted(task: Task): void {
-    this.uncompleted.add(task.id);
     const score = meanScore(task);
-    if (score !== null) {
-      this.scores.set(task.id, score);
-      this.byScore.add(task.id);
-      this.byScoreDesc.add(task.id);
+    if (score !== null) this.predictionScore.set(id, score);
+    if (this.dataHashes) this.dataHashes.set(id, dataHash(task.data));
+    if (this.fileJson.has(id)) this.markCompleted(id);
+    else this.addUncompleted(id);
+  }
+
+  private unindexTask(id: number, task: Task): void {
+    this.ids.delete(id);
+    for (const key of Object.keys(task.data ?? {})) bump(this.dataKeyCounts, key, -1);
+    if (this.meta.has(id)) this.unmarkCompleted(id, false);
+    else this.removeUncompleted(id);
+    this.predictionScore.delete(id);
+    this.dataHashes?.delete(id);
+  }
+
+  private addUncompleted(id: number): void {
+    this.uncompleted.add(id);
+    const score = this.predictionScore.get(id);
+    if (score !== undefined) {
+      this.scores.set(id, score);
+      this.byScore.add(id);
+      this.byScoreDesc.add(id);
     }
   }
 
@@ -263,7 +339,7 @@ export class ProjectState {
   private markCompleted(id: number): void {
     if (this.meta.has(id)) this.unmarkCompleted(id, false);
     else this.removeUncompleted(id);
-    const m = completionMeta(this.files.get(id)!);
+    const m = this.fileMeta.get(id)!;
     this.meta.set(id, m);
     if (m.at === null) this.completedUntimed.add(id);
     else {
@@ -285,8 +361,7 @@ export class ProjectState {
     this.byCancelledAsc.delete(id);
     this.byCancelledDesc.delete(id);
     this.meta.delete(id);
-    const task = this.tasks.get(id);
-    if (backToUncompleted && task) this.addUncompleted(task);
+    if (backToUncompleted && this.taskJson.has(id)) this.addUncompleted(id);
   }
 
   private countOutputs(file: CompletionFile, by: number): void {
