@@ -22,7 +22,7 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Time to open a connection, in ms (default 5000). */
   connectTimeoutMs?: number;
-  /** Time one statement may run, in ms (default 30000); the client gives up a little later. */
+  /** Time one statement may run, in ms (default 30000); the client gives up a little later (up to 5 s). */
   statementTimeoutMs?: number;
   /** Time a migration (and the wait for another server's migrations) may take, in ms (default 300000). */
   migrationTimeoutMs?: number;
@@ -72,7 +72,7 @@ export class PostgresDatabase {
       statement_timeout: statementTimeout,
       // The server enforces statement_timeout; this catches a server that stopped answering
       // at all (a frozen host), so no request waits forever.
-      query_timeout: statementTimeout + 5000,
+      query_timeout: statementTimeout + Math.min(statementTimeout, 5000),
       // A transaction left open by a process that froze must not hold its locks forever.
       idle_in_transaction_session_timeout: 60_000,
       types,
