@@ -2,7 +2,7 @@
 // server of STORE_URL when it is set), removed at the end. Test files get fresh databases
 // on it through freshDatabase() in test/helpers/postgres.ts.
 import type { TestProject } from 'vitest/node';
-import { TestCluster } from './postgres.ts';
+import { TestCluster } from './pgCluster.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.STORE_URL) {

@@ -38,6 +38,16 @@ export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
+export interface TransactionOptions {
+  isolation?: 'repeatable read';
+  readOnly?: boolean;
+  /**
+   * Statements sent with BEGIN in the same round trip (no parameters: only text the
+   * engine builds itself, such as SET LOCAL or an advisory lock on numbers).
+   */
+  setup?: string[];
+}
+
 export class PostgresDatabase {
   readonly description: string;
   private down = false;
@@ -140,7 +150,7 @@ export class PostgresDatabase {
    * throws, and its error propagates unchanged (database errors that mean "unavailable"
    * become the 503). A connection that failed is destroyed, not returned to the pool.
    */
-  async transaction<T>(fn: (client: Queryable) => Promise<T>, options: { isolation?: 'repeatable read'; readOnly?: boolean } = {}): Promise<T> {
+  async transaction<T>(fn: (client: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.checkOpen();
     let client: pg.PoolClient;
     try {
@@ -155,7 +165,7 @@ export class PostgresDatabase {
       broken ??= err;
     };
     client.on('error', onError);
-    const begin = `BEGIN${options.isolation ? ` ISOLATION LEVEL ${options.isolation.toUpperCase()}` : ''}${options.readOnly ? ' READ ONLY' : ''}`;
+    const begin = [`BEGIN${options.isolation ? ` ISOLATION LEVEL ${options.isolation.toUpperCase()}` : ''}${options.readOnly ? ' READ ONLY' : ''}`, ...(options.setup ?? [])].join('; ');
     let release: boolean | Error = false;
     try {
       await client.query(begin).catch((err: unknown) => {
@@ -210,10 +220,35 @@ export class PostgresDatabase {
     };
   }
 
+  private maintenance: Promise<void> | undefined;
+
+  /**
+   * A project grew from `before` to `after` tasks. Each time it passes a power of two
+   * (from 1024 on), the tasks table is vacuumed and analysed in the background: fresh
+   * statistics keep the planner on the order indexes (right after a large import it would
+   * otherwise guess a few hundred rows and sort), and the visibility map lets the OFFSET
+   * of a deep page skip index entries without reading rows. Autovacuum does the same, a
+   * minute or more later; this costs about twice the table once over its growth.
+   */
+  afterGrowth(before: number, after: number): void {
+    if (after < 1024 || Math.floor(Math.log2(after)) === Math.floor(Math.log2(Math.max(1, before)))) return;
+    if (this.maintenance || this.closed) return;
+    this.maintenance = this.pool
+      .query('VACUUM (ANALYZE) tasks')
+      .then(
+        () => undefined,
+        (err: Error) => this.log?.warn({ store: this.description, err: err.message }, 'background VACUUM ANALYZE of tasks failed'),
+      )
+      .finally(() => {
+        this.maintenance = undefined;
+      });
+  }
+
   /** Ends the pool; connections in use are closed when they are given back. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.maintenance;
     await this.pool.end();
   }
 }

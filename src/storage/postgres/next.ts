@@ -69,11 +69,20 @@ function annotatorKey(annotator: string): number {
 }
 
 /**
- * The annotator's task, inside a transaction: their own live reservation renewed, or a
+ * What next() sends with its BEGIN, in one round trip: the annotator's lock, and no wait for
+ * the commit to reach the disk. A reservation lost in a crash costs nothing (the folder
+ * engine keeps them in memory only), and other sessions see it at commit all the same.
+ */
+export function reserveSetup(projectId: number, annotator: string): string[] {
+  if (!Number.isInteger(projectId)) throw new Error(`bad project id ${projectId}`);
+  return ['SET LOCAL synchronous_commit = off', `SELECT pg_advisory_xact_lock(${projectId}, ${annotatorKey(annotator)})`];
+}
+
+/**
+ * The annotator's task, inside a transaction begun with reserveSetup(): their own live reservation renewed, or a
  * free task newly reserved for reservationMs. The caller commits.
  */
 export async function reserveNext(c: Queryable, projectId: number, annotator: string, sampling: SamplingMethod, reservationMs: number): Promise<Picked | undefined> {
-  await c.query('SELECT pg_advisory_xact_lock($1, $2)', [projectId, annotatorKey(annotator)]);
   const until = `now() + $3 * interval '1 millisecond'`;
   // Their own live reservation first; asking again renews it.
   const own = await c.query<Picked>(

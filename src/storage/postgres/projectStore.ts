@@ -22,7 +22,7 @@ import type {
 } from '../store.ts';
 import type { PostgresDatabase, Queryable } from './database.ts';
 import { countOutputs, emptyOutputs, fileColumns, keyDeltas, NO_FILE, taskColumns, type OutputCounts } from './derived.ts';
-import { peekNext, reserveNext } from './next.ts';
+import { peekNext, reserveNext, reserveSetup } from './next.ts';
 import { pageSql } from './pages.ts';
 import { PostgresUploads } from './uploads.ts';
 
@@ -249,7 +249,7 @@ export class PostgresProjectStore implements ProjectStore {
       const max = await c.query<{ max: number | null }>('SELECT max(id) AS max FROM tasks WHERE project_id = $1', [pid]);
       const firstId = max.rows[0]!.max === null ? 0 : max.rows[0]!.max! + 1;
       const { tasks, files } = build(firstId);
-      if (tasks.length === 0) return [];
+      if (tasks.length === 0) return { ids: [], after: undefined };
       tasks.forEach((t, i) => {
         if (t.id !== firstId + i) throw new Error(`addTasks: task ${i} has id ${t.id}, expected ${firstId + i}`);
       });
@@ -265,8 +265,11 @@ export class PostgresProjectStore implements ProjectStore {
       for (const f of fileOf.values()) countOutputs(outputs, f, 1);
       await bumpDataKeys(c, pid, keyDeltas(tasks, []));
       await bumpOutputs(c, pid, outputs);
-      await bumpCounts(c, pid, tasks.length, fileOf.size);
-      return tasks.map((t) => t.id);
+      const after = await bumpCounts(c, pid, tasks.length, fileOf.size);
+      return { ids: tasks.map((t) => t.id), after };
+    }).then(({ ids, after }) => {
+      if (ids.length && after !== undefined) this.db.afterGrowth(after - ids.length, after);
+      return ids;
     });
   }
 
@@ -423,7 +426,7 @@ export class PostgresProjectStore implements ProjectStore {
     const picked =
       annotator === undefined
         ? await peekNext(this.db, pid, sampling)
-        : await this.db.transaction((c) => reserveNext(c, pid, annotator, sampling, this.reservationMs));
+        : await this.db.transaction((c) => reserveNext(c, pid, annotator, sampling, this.reservationMs), { setup: reserveSetup(pid, annotator) });
     return picked && { task: JSON.parse(picked.task) as Task };
   }
 
@@ -533,7 +536,9 @@ async function bumpOutputs(c: Queryable, pid: number, counts: OutputCounts): Pro
   }
 }
 
-async function bumpCounts(c: Queryable, pid: number, tasks: number, completed: number): Promise<void> {
-  if (tasks === 0 && completed === 0) return;
-  await c.query('UPDATE project_counts SET tasks = tasks + $2, completed = completed + $3 WHERE project_id = $1', [pid, tasks, completed]);
+/** Adds to the project's counters; returns the new task count (undefined when nothing changed). */
+async function bumpCounts(c: Queryable, pid: number, tasks: number, completed: number): Promise<number | undefined> {
+  if (tasks === 0 && completed === 0) return undefined;
+  const { rows } = await c.query<{ tasks: number }>('UPDATE project_counts SET tasks = tasks + $2, completed = completed + $3 WHERE project_id = $1 RETURNING tasks', [pid, tasks, completed]);
+  return rows[0]?.tasks;
 }
