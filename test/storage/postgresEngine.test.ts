@@ -146,6 +146,18 @@ describe('migrations', () => {
     await expect(openPostgresStore({ url: database.url, project: 'never-made', reservationMs: 1000 })).rejects.toBeInstanceOf(ProjectNotFoundError);
   });
 
+  it("an error of the engine's own work (a temporary file gone) is not taken for the database being down", async () => {
+    const store = await openPostgresStore({ url: database.url, project: 'uploads-missing', reservationMs: 1000, create: true });
+    try {
+      const err = await store.uploads.put([{ name: 'abc-gone.txt', tempPath: join(repo, 'no-such-temp-file') }]).catch((e: unknown) => e);
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOENT');
+      expect(err).not.toBeInstanceOf(AppError);
+      expect(await store.uploads.get('abc-gone.txt')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('several projects share one pool and never see each other', async () => {
     const db = await PostgresDatabase.connect({ url: database.url });
     try {

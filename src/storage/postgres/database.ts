@@ -171,12 +171,20 @@ export class PostgresDatabase {
       await client.query(begin).catch((err: unknown) => {
         throw this.fail(err);
       });
+      // Only the database's errors are turned into the 503: an error of fn's own (a change
+      // refused, a temporary file gone) comes out as it was thrown.
+      const db: Queryable = {
+        query: (sql, params) =>
+          client.query(sql, params).catch((err: unknown) => {
+            throw this.fail(err);
+          }),
+      };
       let value: T;
       try {
-        value = await fn(client);
+        value = await fn(db);
       } catch (err) {
         await client.query('ROLLBACK').catch((e: Error) => (release = e));
-        throw isUnavailable(err) ? this.fail(err) : err;
+        throw err;
       }
       await client.query('COMMIT').catch((err: unknown) => {
         release = err as Error;
