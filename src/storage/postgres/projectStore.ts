@@ -52,6 +52,12 @@ const TASK_DATA_BATCH = 1000;
 /** Hashes per dataHashesPresent() query. */
 const HASH_CHUNK = 10_000;
 
+/**
+ * A change of every row of a project (delete all): its statements may take longer than the
+ * usual statement timeout on a large project, and are still bounded.
+ */
+const WHOLE_PROJECT = { setup: ["SET LOCAL statement_timeout = '10min'"] };
+
 export class PostgresProjectStore implements ProjectStore {
   readonly uploads: UploadStore;
   private closed = false;
@@ -353,7 +359,7 @@ export class PostgresProjectStore implements ProjectStore {
       // A project emptied of tasks starts over: ids from 0, no remembered completion ids.
       await c.query('DELETE FROM completion_marks WHERE project_id = $1', [pid]);
       await c.query('UPDATE project_counts SET tasks = 0, completed = 0 WHERE project_id = $1', [pid]);
-    });
+    }, WHOLE_PROJECT);
   }
 
   async changeCompletions<T>(taskId: number, change: (current: CompletionsState) => CompletionsChange<T>): Promise<T | undefined> {
@@ -415,7 +421,7 @@ export class PostgresProjectStore implements ProjectStore {
       await c.query('DELETE FROM output_controls WHERE project_id = $1', [pid]);
       await c.query('DELETE FROM output_labels WHERE project_id = $1', [pid]);
       await c.query('UPDATE project_counts SET completed = 0 WHERE project_id = $1', [pid]);
-    });
+    }, WHOLE_PROJECT);
   }
 
   // ---- the label stream ----

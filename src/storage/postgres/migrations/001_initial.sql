@@ -34,7 +34,10 @@ CREATE TABLE tasks (
   cancelled integer,                  -- cancelled completions in the file; null without file
   max_completion_id bigint,           -- highest completion id in the file
   score double precision,             -- mean prediction score; null without predictions
-  data_hash text NOT NULL,            -- domain/dataHash.ts of data (import ?dedupe=1)
+  -- domain/dataHash.ts of data (import ?dedupe=1). Byte order ("C"): hashes are random, so
+  -- every insert lands somewhere else in the index, and a locale's collation made that
+  -- index most of an import's cost.
+  data_hash text COLLATE "C" NOT NULL,
   rnd double precision NOT NULL DEFAULT random(),  -- a random key for uniform sampling
   -- The reservation next() made: on the task row, so that a second next() that locks the
   -- row re-reads it (FOR UPDATE re-checks an updated row) and never hands it out twice.
