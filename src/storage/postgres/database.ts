@@ -46,6 +46,8 @@ export interface TransactionOptions {
    * engine builds itself, such as SET LOCAL or an advisory lock on numbers).
    */
   setup?: string[];
+  /** The client-side limit of each statement, when a setup statement raised the server's. */
+  queryTimeoutMs?: number;
 }
 
 export class PostgresDatabase {
@@ -173,9 +175,10 @@ export class PostgresDatabase {
       });
       // Only the database's errors are turned into the 503: an error of fn's own (a change
       // refused, a temporary file gone) comes out as it was thrown.
+      const timeout = options.queryTimeoutMs;
       const db: Queryable = {
-        query: (sql, params) =>
-          client.query(sql, params).catch((err: unknown) => {
+        query: <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
+          (timeout ? client.query<R>({ text: sql, values: params, query_timeout: timeout } as pg.QueryConfig) : client.query<R>(sql, params)).catch((err: unknown) => {
             throw this.fail(err);
           }),
       };

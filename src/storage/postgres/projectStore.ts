@@ -56,7 +56,7 @@ const HASH_CHUNK = 10_000;
  * A change of every row of a project (delete all): its statements may take longer than the
  * usual statement timeout on a large project, and are still bounded.
  */
-const WHOLE_PROJECT = { setup: ["SET LOCAL statement_timeout = '10min'"] };
+const WHOLE_PROJECT = { setup: ["SET LOCAL statement_timeout = '10min'"], queryTimeoutMs: 10 * 60_000 + 5000 };
 
 export class PostgresProjectStore implements ProjectStore {
   readonly uploads: UploadStore;
