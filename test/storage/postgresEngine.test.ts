@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
 import type { ProjectStore } from '../../src/storage/store.ts';
 import { openPostgresStore, openProject, PostgresDatabase, ProjectNotFoundError, StoreUrlError } from '../../src/storage/postgres/index.ts';
+import { readMigrations } from '../../src/storage/postgres/migrate.ts';
 import { freePort, freshDatabase, TestCluster } from '../helpers/postgres.ts';
 
 const execFile = promisify(execFileCb);
@@ -37,15 +38,25 @@ async function addTexts(store: ProjectStore, n: number): Promise<void> {
   }
 }
 
-function runWorker(env: Record<string, string>): Promise<[string, number][]> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'test/storage/postgresWorker.ts'], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d) => (out += d));
-    proc.stderr.on('data', (d) => (err += d));
-    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as [string, number][]) : reject(new Error(`worker exited with ${code}: ${err}`))));
+/**
+ * Starts a worker process; `ready` resolves once it has opened the store, `go()` lets it
+ * begin, `result` is its hand-outs.
+ */
+function startWorker(env: Record<string, string>): { ready: Promise<void>; go(): void; result: Promise<[string, number][]> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/storage/postgresWorker.ts'], { cwd: repo, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  proc.stdout.on('data', (d) => {
+    out += d;
+    if (out.startsWith('ready\n')) markReady();
   });
+  proc.stderr.on('data', (d) => (err += d));
+  const result = new Promise<[string, number][]>((resolve, reject) =>
+    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length)) as [string, number][]) : reject(new Error(`worker exited with ${code}: ${err}`)))),
+  );
+  return { ready: Promise.race([ready, result.then(() => {})]), go: () => proc.stdin.end('go\n'), result };
 }
 
 describe('two server processes on one database', () => {
@@ -55,8 +66,11 @@ describe('two server processes on one database', () => {
       const store = await openPostgresStore({ url: database.url, project, reservationMs: 60_000, create: true });
       try {
         await addTexts(store, 500);
-        const env = { STORE_URL: database.url, PROJECT: project, SAMPLING: sampling, START_AT: String(Date.now() + 2500) };
-        const [a, b] = await Promise.all([runWorker({ ...env, ANNOTATORS: 'a1,a2,a3,a4' }), runWorker({ ...env, ANNOTATORS: 'b1,b2,b3,b4' })]);
+        const env = { STORE_URL: database.url, PROJECT: project, SAMPLING: sampling };
+        const workers = [startWorker({ ...env, ANNOTATORS: 'a1,a2,a3,a4' }), startWorker({ ...env, ANNOTATORS: 'b1,b2,b3,b4' })];
+        await Promise.all(workers.map((w) => w.ready));
+        for (const w of workers) w.go();
+        const [a, b] = await Promise.all(workers.map((w) => w.result));
         const handed = [...a, ...b];
         // Both processes did work, or there was no race to test.
         expect(a.length).toBeGreaterThan(50);
@@ -121,8 +135,9 @@ describe('migrations', () => {
   });
 
   it('migration files are numbered once each and the first creates the tables', async () => {
-    const dir = fileURLToPath(new URL('../../src/storage/postgres/migrations/', import.meta.url));
-    const sql = await readFile(join(dir, '001_initial.sql'), 'utf8');
+    const migrations = await readMigrations();
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    const sql = migrations[0]!.sql;
     for (const table of ['projects', 'project_counts', 'tasks', 'reservations', 'completion_marks', 'data_keys', 'output_controls', 'output_labels', 'uploads', 'upload_chunks']) {
       expect(sql).toContain(`CREATE TABLE ${table} (`);
     }

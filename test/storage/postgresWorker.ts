@@ -8,11 +8,12 @@ const url = process.env.STORE_URL!;
 const project = process.env.PROJECT!;
 const annotators = process.env.ANNOTATORS!.split(',');
 const sampling = (process.env.SAMPLING ?? 'sequential') as SamplingMethod;
-const startAt = Number(process.env.START_AT ?? 0);
 
 const store = await openPostgresStore({ url, project, reservationMs: 60_000 });
-// Both processes begin at the same instant, so their annotators really race.
-await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
+// Both processes say they are ready and begin when told to, so their annotators really race.
+process.stdout.write('ready\n');
+await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+process.stdin.pause();
 const handed: [string, number][] = [];
 await Promise.all(
   annotators.map(async (annotator) => {
@@ -29,4 +30,4 @@ await Promise.all(
   }),
 );
 await store.close();
-process.stdout.write(JSON.stringify(handed));
+process.stdout.write(JSON.stringify(handed) + '\n');
