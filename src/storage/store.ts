@@ -21,7 +21,9 @@ export const TASK_ORDERS: readonly TaskOrder[] = ['id', '-id', 'completed_at', '
 
 /**
  * A task as stored: its tasks.json entry, and its completions file when it has one (a task
- * with a file is "completed" in 0.8's sense, whatever the file holds).
+ * with a file is "completed" in 0.8's sense, whatever the file holds). Both come back as
+ * the JSON they were given; completion files are given with their keys sorted (0.8's layout,
+ * which the folder engine writes).
  */
 export interface StoredTask {
   task: Task;

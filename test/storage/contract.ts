@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dataHash } from '../../src/domain/dataHash.ts';
+import { sortKeysDeep } from '../../src/util/json.ts';
 import type { Completion, CompletionFile, JsonObject, SamplingMethod, Task } from '../../src/domain/types.ts';
 import { DEFAULT_LABEL_CONFIG, defaultSettings } from '../../src/storage/defaults.ts';
 import { TASK_ORDERS, type ProjectStore, type TaskOrder } from '../../src/storage/store.ts';
@@ -207,7 +208,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const [id] = await store.addTasks((first) => ({ tasks: [{ id: first, data, predictions, meta: { z: 'kept', a: 1 } }], files: [] }));
         const got = (await store.get(id!))!;
         expect(JSON.stringify(got.task)).toBe(JSON.stringify({ id: id!, data, predictions, meta: { z: 'kept', a: 1 } }));
-        const file: CompletionFile = { id: id!, data, completions: [{ id: 1, created_at: T0, result: [choice('x')], lead_time: 1.25, zz: { b: 1, a: 2 } }], extra_key: 'x' };
+        // Completion files are given with their keys sorted, as 0.8 writes them (the services
+        // sort them; the folder engine's files are in that layout).
+        const file = sortKeysDeep({ id: id!, data, completions: [{ id: 1, created_at: T0, result: [choice('x')], lead_time: 1.25, zz: { b: 1, a: 2 } }], extra_key: 'x' }) as CompletionFile;
         await store.changeCompletions(id!, () => ({ file, value: null }));
         const after = (await store.get(id!))!;
         expect(JSON.stringify(after.file)).toBe(JSON.stringify(file));

@@ -46,7 +46,7 @@ type JournalRecord =
   | { t: 'config'; settings: ProjectSettings; labelConfig?: string }
   | { t: 'tasks'; tasks: Task[]; files?: CompletionFile[] }
   | { t: 'task'; task: Task }
-  | { t: 'deltask'; id: number }
+  | { t: 'deltask'; id: number; mark?: number }
   | { t: 'clear' }
   | { t: 'file'; file: CompletionFile; mark?: number }
   | { t: 'delfile'; id: number; mark?: number }
@@ -204,6 +204,7 @@ export class FolderStore implements ProjectStore {
         return;
       case 'deltask':
         s.deleteTask(r.id);
+        if (r.mark !== undefined) this.setMark(r.id, r.mark);
         this.dirtyFiles.add(r.id);
         this.tasksDirty = true;
         return;
@@ -422,7 +423,9 @@ export class FolderStore implements ProjectStore {
 
   async deleteTask(id: number): Promise<boolean> {
     if (!this.state.hasTask(id)) return false;
-    await this.commit({ t: 'deltask', id });
+    // A task made again under this id must not get the deleted completions' ids.
+    const highest = this.highestCompletionId(id);
+    await this.commit(highest > id * 1000 ? { t: 'deltask', id, mark: highest } : { t: 'deltask', id });
     this.reservations.release(id);
     return true;
   }
@@ -441,9 +444,13 @@ export class FolderStore implements ProjectStore {
   async changeCompletions<T>(taskId: number, change: (current: CompletionsState) => CompletionsChange<T>): Promise<T | undefined> {
     const stored = this.stored(taskId);
     if (!stored) return undefined;
-    const r = change({ ...stored, highestId: this.highestCompletionId(taskId) });
-    // Remembered apart from the file only when above what is remembered (ids of deleted completions).
-    const mark = r.highestId !== undefined && r.highestId > (this.state.completionIdMarks.get(taskId) ?? 0) ? r.highestId : undefined;
+    const before = this.highestCompletionId(taskId);
+    const r = change({ ...stored, highestId: before });
+    // Ids the new file no longer holds stay used: remembered apart from the file when the
+    // file alone would no longer show them (a completion deleted, the file removed).
+    const inNewFile = r.file ? Math.max(taskId * 1000, ...r.file.completions.map((c) => (typeof c.id === 'number' ? c.id : 0))) : taskId * 1000;
+    const wanted = Math.max(r.highestId ?? 0, r.file === undefined ? 0 : before);
+    const mark = wanted > inNewFile && wanted > (this.state.completionIdMarks.get(taskId) ?? 0) ? wanted : undefined;
     if (r.file === null) await this.commit(mark === undefined ? { t: 'delfile', id: taskId } : { t: 'delfile', id: taskId, mark });
     else if (r.file) await this.commit(mark === undefined ? { t: 'file', file: r.file } : { t: 'file', file: r.file, mark });
     if (r.release) this.reservations.release(taskId);

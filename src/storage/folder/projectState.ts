@@ -9,6 +9,7 @@
 // times) is taken when the record is put, while it is an object anyway.
 import type { CompletionFile, Json, JsonObject, ProjectSettings, Task } from '../../domain/types.ts';
 import { dataHash } from '../../domain/dataHash.ts';
+import { sortKeysDeep } from '../../util/json.ts';
 import { isCancelled } from '../../domain/types.ts';
 import { SortedList } from '../../util/sortedList.ts';
 import type { OutputSchema, TaskOrder } from '../store.ts';
@@ -257,7 +258,8 @@ export class ProjectState {
     this.taskJson.delete(id);
   }
 
-  putFile(file: CompletionFile, text = JSON.stringify(file)): void {
+  /** Stores a completions file with its keys sorted, as 0.8 writes it (a restart reads it back so). */
+  putFile(file: CompletionFile, text = JSON.stringify(sortKeysDeep(file))): void {
     this.deleteFile(file.id);
     this.fileJson.set(file.id, text);
     this.fileMeta.set(file.id, completionMeta(file));
