@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import type { Settings } from './settings.ts';
 import type { ProjectContext } from './services/context.ts';
 import { FolderStore, type OpenOptions } from './storage/folder/folderStore.ts';
+import { describeUrl, openPostgresStore } from './storage/postgres/index.ts';
+import { storeWhenReachable } from './storage/retryingStore.ts';
+import type { ProjectStore } from './storage/store.ts';
 import { AppError, isSystemError } from './errors.ts';
 
 export async function openProjectContext(
@@ -13,8 +16,35 @@ export async function openProjectContext(
   name = settings.PROJECT,
   extra: Pick<OpenOptions, 'openJournalFile'> = {},
 ): Promise<ProjectContext> {
+  const store = settings.STORE_URL ? await openPostgresProject(settings, log, name) : await openFolderProject(settings, log, name, extra);
+  return { store, settings, log };
+}
+
+/**
+ * A project in PostgreSQL. A STORE_URL that is not a PostgreSQL URL stops the start (its
+ * message names STORE_URL); a database that cannot be reached does not: the server starts,
+ * answers 503 meanwhile, and keeps trying until the database is there.
+ */
+async function openPostgresProject(settings: Settings, log: Logger, name: string): Promise<ProjectStore> {
+  const open = () => openPostgresStore({ url: settings.STORE_URL, project: name, reservationMs: settings.RESERVATION_SECONDS * 1000, create: true, log });
+  try {
+    return await open();
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'storage_unavailable') throw err;
+    log.error(`${err.message}; the server starts anyway, answers 503 and retries every 2 s`);
+    return storeWhenReachable({
+      name,
+      location: `${describeUrl(settings.STORE_URL)} (project ${name})`,
+      open,
+      unavailable: () => err,
+      onOpen: () => log.info(`connected to ${describeUrl(settings.STORE_URL)}: serving project ${name}`),
+    });
+  }
+}
+
+async function openFolderProject(settings: Settings, log: Logger, name: string, extra: Pick<OpenOptions, 'openJournalFile'>): Promise<ProjectStore> {
   const dir = resolve(join(settings.PROJECTS_DIR, name));
-  const store = await FolderStore.open(dir, name, {
+  return FolderStore.open(dir, name, {
     ...extra,
     create: true,
     reservationMs: settings.RESERVATION_SECONDS * 1000,
@@ -26,5 +56,4 @@ export async function openProjectContext(
     onCheckpointError: (err: Error) =>
       log[isSystemError(err) || err instanceof AppError ? 'warn' : 'error']({ err }, 'checkpoint failed; the journal keeps every change, it is retried later'),
   });
-  return { store, settings, log };
 }

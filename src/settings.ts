@@ -122,6 +122,11 @@ export const settingsSchema = z.object({
   MAX_BODY_SIZE: byteSize.default(200 * 1024 ** 2),
   /** Largest upload request (multipart) and URL download. */
   MAX_UPLOAD_SIZE: byteSize.default(200 * 1024 ** 2),
+  /**
+   * postgres://user:password@host:port/database keeps projects in PostgreSQL (several
+   * servers may share it); empty keeps them in folders under PROJECTS_DIR.
+   */
+  STORE_URL: z.string().default(''),
   /** Most data keys one task may hold (a 1,000,000-column CSV made every later check walk them). */
   MAX_DATA_KEYS: positiveInt.default(1000),
   /** Most tasks one import may create. */

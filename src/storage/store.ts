@@ -98,6 +98,8 @@ export interface UploadStore {
   remove(names: readonly string[]): Promise<void>;
   /** A stored file, or undefined (names that would leave upload/ are never found). */
   get(name: string): Promise<StoredUpload | undefined>;
+  /** The names of every stored file (copying a project between engines). */
+  list(): AsyncIterable<string>;
 }
 
 export interface ProjectStore {
@@ -135,8 +137,9 @@ export interface ProjectStore {
   // ---- changes ----
   /**
    * Adds tasks as one all-or-nothing change. `build` gets the first free id (the highest
-   * id + 1, or 0, as 0.8) and returns the tasks with consecutive ids from it, and the
-   * completions files of those that came with completions. Returns the ids.
+   * id + 1, or 0, as 0.8) and returns the tasks with ascending ids from it (consecutive for
+   * an import; a project copied in keeps its gaps), and the completions files of those that
+   * came with completions. Returns the ids.
    */
   addTasks(build: (firstId: number) => { tasks: Task[]; files: CompletionFile[] }): Promise<number[]>;
   /** Creates or replaces task `id`, atomically with reading it; `change` may throw to refuse. */
@@ -149,6 +152,12 @@ export interface ProjectStore {
   changeCompletions<T>(taskId: number, change: (current: CompletionsState) => CompletionsChange<T>): Promise<T | undefined>;
   /** Deletes every completions file; their ids are never given again. */
   deleteAllCompletions(): Promise<void>;
+
+  // ---- copying a project between engines ----
+  /** The completion ids remembered apart from the files (of deleted completions and tasks). */
+  completionIdMarks(): Promise<[taskId: number, highestId: number][]>;
+  /** Remembers such ids (a project copied in); a higher mark already there is kept. */
+  rememberCompletionIds(marks: readonly (readonly [taskId: number, highestId: number])[]): Promise<void>;
 
   // ---- the label stream ----
   /**

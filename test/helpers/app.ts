@@ -1,4 +1,7 @@
-// A fresh app on a fresh temporary projects folder, for HTTP tests.
+// A fresh app on a fresh project, for HTTP tests. The engine is the folder engine, or
+// PostgreSQL when TEST_ENGINE=postgres (the HTTP suite runs on both: .ci/run): then each
+// app gets a project of its own in a database of this test file, on the throwaway cluster
+// of the global setup (or STORE_URL's server).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,42 +11,68 @@ import { createApp } from '../../src/app.ts';
 import { testSettings, type Settings } from '../../src/settings.ts';
 import { openProjectContext } from '../../src/projects.ts';
 import type { ProjectContext } from '../../src/services/context.ts';
+import { FolderStore } from '../../src/storage/folder/folderStore.ts';
+import { copyProject } from '../../src/storage/copy.ts';
+import { freshDatabase } from './postgres.ts';
+
+export type Engine = 'folder' | 'postgres';
+
+/** The engine the tests of this run use. */
+export const ENGINE: Engine = process.env.TEST_ENGINE === 'postgres' ? 'postgres' : 'folder';
 
 export interface TestApp {
   app: Express;
   project: ProjectContext;
   settings: Settings;
-  /** The project folder (PROJECTS_DIR/default). */
+  engine: Engine;
+  /** The project folder (PROJECTS_DIR/default); with PostgreSQL, where a fixture was laid out before it was copied in. */
   dir: string;
   root: string;
-  /** Closes the project (checkpointing) and opens the folder again, as a restart would. */
+  /** Closes the project (checkpointing) and opens it again, as a restart would. */
   reopen(): Promise<void>;
   close(): Promise<void>;
 }
 
+let database: Promise<{ url: string }> | undefined;
+let projects = 0;
+
 /**
- * Builds an app on a new temporary folder. `prepare` may fill the project folder before
- * it is opened (copy a fixture into it).
+ * Builds an app on a new project. `prepare` may fill the project folder before it is
+ * opened (copy a fixture into it); with PostgreSQL that folder is then copied into the
+ * project through the store interface (src/storage/copy.ts), as `npm run copy-project` does.
  */
 export async function makeTestApp(
   overrides: Parameters<typeof testSettings>[0] = {},
   prepare?: (projectDir: string) => Promise<void>,
 ): Promise<TestApp> {
   const root = await mkdtemp(join(tmpdir(), 'ls-test-'));
-  const settings = testSettings({ PROJECTS_DIR: root, LOG_LEVEL: 'silent', ...overrides });
-  const dir = join(root, settings.PROJECT);
+  const postgres = ENGINE === 'postgres';
+  const engineSettings: Parameters<typeof testSettings>[0] = {};
+  if (postgres) {
+    database ??= freshDatabase();
+    engineSettings.STORE_URL = (await database).url;
+    engineSettings.PROJECT = `p${process.pid}-${projects++}`;
+  }
+  const settings = testSettings({ PROJECTS_DIR: root, LOG_LEVEL: 'silent', ...engineSettings, ...overrides });
+  const dir = join(root, postgres ? 'fixture' : settings.PROJECT);
   if (prepare) await prepare(dir);
   const logger = pino({ level: 'silent' });
-  const project = await openProjectContext(settings, logger);
+  let project = await openProjectContext(settings, logger);
+  if (postgres && prepare) {
+    const folder = await FolderStore.open(dir, 'fixture', {});
+    await copyProject(folder, project.store);
+    await folder.close({ checkpoint: false });
+  }
   const t: TestApp = {
     app: createApp({ settings, logger, project }),
     project,
     settings,
+    engine: ENGINE,
     dir,
     root,
     async reopen() {
       await t.project.store.close();
-      t.project = await openProjectContext(settings, logger);
+      t.project = project = await openProjectContext(settings, logger);
       t.app = createApp({ settings, logger, project: t.project });
     },
     async close() {

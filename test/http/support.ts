@@ -54,7 +54,11 @@ export async function importTexts(app: Express, texts: string[]): Promise<number
 /** Every file of a folder, path → content (base64 so binary files compare too). */
 export async function folderFiles(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  // None with PostgreSQL: the project is in the database (its state is compared through the API).
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
   for (const e of entries) {
     if (!e.isFile()) continue;
     const full = join(e.parentPath, e.name);

@@ -50,7 +50,8 @@ type JournalRecord =
   | { t: 'clear' }
   | { t: 'file'; file: CompletionFile; mark?: number }
   | { t: 'delfile'; id: number; mark?: number }
-  | { t: 'clearfiles' };
+  | { t: 'clearfiles' }
+  | { t: 'marks'; marks: [number, number][] };
 
 export interface OpenOptions {
   /** Create the folder with default files when it does not exist. */
@@ -225,6 +226,9 @@ export class FolderStore implements ProjectStore {
         if (r.mark !== undefined) this.setMark(r.id, r.mark);
         this.dirtyFiles.add(r.id);
         return;
+      case 'marks':
+        for (const [id, mark] of r.marks) if (mark > (s.completionIdMarks.get(id) ?? 0)) this.setMark(id, mark);
+        return;
       case 'clearfiles':
         for (const id of s.fileIdsUnordered()) this.dirtyFiles.add(id);
         for (const id of this.filesOnDisk.keys()) this.dirtyFiles.add(id);
@@ -287,6 +291,8 @@ export class FolderStore implements ProjectStore {
       case 'file':
       case 'delfile':
         return this.restoreEntities([r.t === 'file' ? r.file.id : r.id]);
+      case 'marks':
+        return this.restoreEntities(r.marks.map(([id]) => id));
       case 'clear':
       case 'clearfiles': {
         // Rare and whole-project: keep the maps as they are (references, not copies).
@@ -453,12 +459,21 @@ export class FolderStore implements ProjectStore {
     const mark = wanted > inNewFile && wanted > (this.state.completionIdMarks.get(taskId) ?? 0) ? wanted : undefined;
     if (r.file === null) await this.commit(mark === undefined ? { t: 'delfile', id: taskId } : { t: 'delfile', id: taskId, mark });
     else if (r.file) await this.commit(mark === undefined ? { t: 'file', file: r.file } : { t: 'file', file: r.file, mark });
+    else if (mark !== undefined) await this.commit({ t: 'marks', marks: [[taskId, mark]] });
     if (r.release) this.reservations.release(taskId);
     return r.value;
   }
 
   async deleteAllCompletions(): Promise<void> {
     await this.commit({ t: 'clearfiles' });
+  }
+
+  async completionIdMarks(): Promise<[number, number][]> {
+    return [...this.state.completionIdMarks].sort((a, b) => a[0] - b[0]);
+  }
+
+  async rememberCompletionIds(marks: readonly (readonly [number, number])[]): Promise<void> {
+    if (marks.length) await this.commit({ t: 'marks', marks: marks.map(([id, m]) => [id, m]) });
   }
 
   async next(annotator: string | undefined, sampling: SamplingMethod): Promise<StoredTask | undefined> {

@@ -3,7 +3,7 @@
 // exports without ever leaving the folder (api.md §5.22: 0.8 served upload/../config.json).
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from './atomicFile.ts';
 import { resolveInside } from '../../util/paths.ts';
@@ -106,6 +106,11 @@ export class FolderUploads implements UploadStore {
     if (names.length === 0) return;
     await Promise.all(names.map((name) => rm(join(this.dir, name), { force: true })));
     await fsyncDir(this.dir).catch(() => {});
+  }
+
+  async *list(): AsyncIterable<string> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const name of names.sort()) if (!name.startsWith('.') && (await this.get(name))) yield name;
   }
 
   async get(name: string): Promise<StoredUpload | undefined> {

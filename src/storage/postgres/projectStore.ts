@@ -256,12 +256,15 @@ export class PostgresProjectStore implements ProjectStore {
       const firstId = max.rows[0]!.max === null ? 0 : max.rows[0]!.max! + 1;
       const { tasks, files } = build(firstId);
       if (tasks.length === 0) return { ids: [], after: undefined };
+      // Ascending from firstId; gaps are allowed (a project copied in keeps its ids).
       tasks.forEach((t, i) => {
-        if (t.id !== firstId + i) throw new Error(`addTasks: task ${i} has id ${t.id}, expected ${firstId + i}`);
+        const least = i === 0 ? firstId : tasks[i - 1]!.id + 1;
+        if (!Number.isSafeInteger(t.id) || t.id < least) throw new Error(`addTasks: task ${i} has id ${t.id}, expected ${least} or more`);
       });
+      const ids = new Set(tasks.map((t) => t.id));
       const fileOf = new Map<number, CompletionFile>();
       for (const f of files) {
-        if (f.id < firstId || f.id >= firstId + tasks.length) throw new Error(`addTasks: a completions file for task ${f.id}, not one of the tasks added`);
+        if (!ids.has(f.id)) throw new Error(`addTasks: a completions file for task ${f.id}, not one of the tasks added`);
         fileOf.set(f.id, f);
       }
       for (let i = 0; i < tasks.length; i += INSERT_CHUNK) {
@@ -398,6 +401,21 @@ export class PostgresProjectStore implements ProjectStore {
       await bumpCounts(c, pid, 0, completedDelta);
       return r.value;
     });
+  }
+
+  async completionIdMarks(): Promise<[number, number][]> {
+    const { rows } = await this.db.query<{ task_id: number; mark: number }>('SELECT task_id, mark FROM completion_marks WHERE project_id = $1 ORDER BY task_id', [this.pid]);
+    return rows.map((r) => [Number(r.task_id), Number(r.mark)]);
+  }
+
+  async rememberCompletionIds(marks: readonly (readonly [number, number])[]): Promise<void> {
+    if (marks.length === 0) return;
+    await this.db.query(
+      `INSERT INTO completion_marks (project_id, task_id, mark)
+       SELECT $1, t, m FROM unnest($2::bigint[], $3::bigint[]) AS u(t, m)
+       ON CONFLICT (project_id, task_id) DO UPDATE SET mark = GREATEST(completion_marks.mark, excluded.mark)`,
+      [this.pid, marks.map((m) => m[0]), marks.map((m) => m[1])],
+    );
   }
 
   async deleteAllCompletions(): Promise<void> {

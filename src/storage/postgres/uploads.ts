@@ -77,6 +77,11 @@ export class PostgresUploads implements UploadStore {
     await this.db.query('DELETE FROM uploads WHERE project_id = $1 AND name = ANY($2::text[])', [this.projectId, [...names]]);
   }
 
+  async *list(): AsyncIterable<string> {
+    const { rows } = await this.db.query<{ name: string }>('SELECT name FROM uploads WHERE project_id = $1 ORDER BY name', [this.projectId]);
+    for (const r of rows) yield r.name;
+  }
+
   async get(name: string): Promise<StoredUpload | undefined> {
     if (!isUploadName(name)) return undefined;
     const { rows } = await this.db.query<{ size: number; modified: Date }>('SELECT size, modified FROM uploads WHERE project_id = $1 AND name = $2', [this.projectId, name]);
