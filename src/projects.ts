@@ -6,6 +6,28 @@ import type { Settings } from './settings.ts';
 import type { ProjectContext } from './services/context.ts';
 import { FolderStore, type OpenOptions } from './storage/folder/folderStore.ts';
 import { AppError, isSystemError } from './errors.ts';
+import { MlRuntime } from './ml/runtime.ts';
+
+/** The ML runtime's options, from the settings (timeouts are seconds there). */
+export function mlOptions(settings: Settings): ConstructorParameters<typeof MlRuntime>[0] {
+  const ms = (s: number) => Math.round(s * 1000);
+  return {
+    timeouts: {
+      connect: ms(settings.ML_CONNECTION_TIMEOUT),
+      health: ms(settings.ML_TIMEOUT_HEALTH),
+      setup: ms(settings.ML_TIMEOUT_SETUP),
+      predict: ms(settings.ML_TIMEOUT_PREDICT),
+      train: ms(settings.ML_TIMEOUT_TRAIN),
+      delete: ms(settings.ML_TIMEOUT_DELETE),
+      jobStatus: ms(settings.ML_TIMEOUT_TRAIN_JOB_STATUS),
+      default: ms(settings.ML_TIMEOUT_DEFAULT),
+    },
+    allow: settings.ML_BACKEND_ALLOW,
+    maxBodyBytes: settings.MAX_BODY_SIZE,
+    batchSize: settings.ML_PREDICT_BATCH_SIZE,
+    liveTimeoutMs: ms(settings.ML_TIMEOUT_LIVE_PREDICT),
+  };
+}
 
 export async function openProjectContext(
   settings: Settings,
@@ -26,5 +48,5 @@ export async function openProjectContext(
     onCheckpointError: (err: Error) =>
       log[isSystemError(err) || err instanceof AppError ? 'warn' : 'error']({ err }, 'checkpoint failed; the journal keeps every change, it is retried later'),
   });
-  return { store, settings, log };
+  return { store, settings, log, ml: new MlRuntime(mlOptions(settings), log) };
 }
