@@ -167,9 +167,11 @@ export const settingsSchema = z.object({
   /** /train and the START_TRAINING webhook (a backend without a job queue trains inside the call). */
   ML_TIMEOUT_TRAIN: seconds.default(100),
   ML_TIMEOUT_DELETE: seconds.default(1),
+  /**
+   * /job_status and /is_training, asked before a training starts while the client waits.
+   * (Current Label Studio's ML_TIMEOUT_DEFAULT has no call left to govern here.)
+   */
   ML_TIMEOUT_TRAIN_JOB_STATUS: seconds.default(1),
-  /** Any other call (/is_training). */
-  ML_TIMEOUT_DEFAULT: seconds.default(100),
   /**
    * The whole time /api/project/next and GET /api/tasks/<id> may spend asking the backends
    * for a task that has no stored prediction (health, setup and predict together): what a

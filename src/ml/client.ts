@@ -15,8 +15,11 @@ import type { AllowList } from '../net/addresses.ts';
 import { fetchOutbound, OutboundRefused } from '../net/outbound.ts';
 import { endpointUrl } from './backends.ts';
 
-/** Which timeout a call has (ML_TIMEOUT_*). */
-export type CallKind = 'health' | 'setup' | 'predict' | 'train' | 'delete' | 'jobStatus' | 'default';
+/**
+ * Which timeout a call has (ML_TIMEOUT_*). trainStatus: /job_status and /is_training, both
+ * asked while a client waits for POST /api/models/train to answer.
+ */
+export type CallKind = 'health' | 'setup' | 'predict' | 'train' | 'delete' | 'trainStatus';
 
 export type MlTimeouts = Record<CallKind | 'connect', number>;
 

@@ -145,7 +145,7 @@ const RUNNING_JOB = new Set(['queued', 'started', 'deferred', 'scheduled']);
 
 /** POST /job_status for a job the backend gave us: whether it still runs. */
 export async function jobRunning(client: MlClient, backend: MlBackendEntry, job: string, signal?: AbortSignal): Promise<{ result: CallResult; running: boolean }> {
-  const result = await client.call(backend, 'POST', 'job_status', 'jobStatus', { job }, signal);
+  const result = await client.call(backend, 'POST', 'job_status', 'trainStatus', { job }, signal);
   const status = isJsonObject(result.body) ? result.body.job_status : undefined;
   return { result, running: result.ok && typeof status === 'string' && RUNNING_JOB.has(status) };
 }
@@ -153,7 +153,7 @@ export async function jobRunning(client: MlClient, backend: MlBackendEntry, job:
 /** GET /is_training?project=<name>; a 404 (v2, late 1.0.x) is "not training" (§8.2 rule 5). */
 export async function isTraining(client: MlClient, backend: MlBackendEntry, signal?: AbortSignal): Promise<{ result: CallResult; training: boolean }> {
   // 0.8 did not encode the name; we do (§2.1).
-  const result = await client.call(backend, 'GET', `is_training?project=${encodeURIComponent(backend.name)}`, 'default', undefined, signal);
+  const result = await client.call(backend, 'GET', `is_training?project=${encodeURIComponent(backend.name)}`, 'trainStatus', undefined, signal);
   if (result.failure === 'status' && result.status === 404) return { result: { ...result, ok: true }, training: false };
   if (!result.ok) return { result, training: false };
   if (!isJsonObject(result.body)) return { result: garbage(result, `/is_training answered ${describe(result.body)}, not an object`), training: false };

@@ -10,7 +10,7 @@ import { DEFAULT_ML_BACKEND_ALLOW, testSettings } from '../../src/settings.ts';
 import { freePort } from '../helpers/server.ts';
 import { startScriptedBackend, type ScriptedBackend } from '../helpers/mlBackends.ts';
 
-const TIMEOUTS: MlTimeouts = { connect: 500, health: 300, setup: 300, predict: 300, train: 300, delete: 300, jobStatus: 300, default: 300 };
+const TIMEOUTS: MlTimeouts = { connect: 500, health: 300, setup: 300, predict: 300, train: 300, delete: 300, trainStatus: 300 };
 const client = (allow = DEFAULT_ML_BACKEND_ALLOW) => new MlClient({ timeouts: TIMEOUTS, allow: parseAllowList(allow), maxBodyBytes: 1024 });
 const entry = (url: string) => ({ name: 'm', url });
 
@@ -41,7 +41,7 @@ describe('the ML client reports, never throws', () => {
     ['redirect', 'status', 302, /answered 302/],
     ['big', 'garbage', 0, /larger than 1024 bytes/],
   ])('GET /%s is a %s failure', async (path, failure, status, message) => {
-    const r = await client().call(entry(backend.url), 'GET', path, 'default');
+    const r = await client().call(entry(backend.url), 'GET', path, 'setup');
     expect(r).toMatchObject({ ok: false, failure, status });
     expect(r.error).toMatch(message);
   });
