@@ -18,6 +18,7 @@ import {
   startTraining,
 } from '../services/models.ts';
 import type { Job } from '../ml/jobs.ts';
+import { AppError } from '../errors.ts';
 import { route } from './methods.ts';
 
 /** A job started: 202 (200 for training, 0.8's status), where to follow it, and the job. */
@@ -59,6 +60,12 @@ export function modelsRouter(ctx: () => ProjectContext): Router {
     if (mode === 'data') {
       res.json(await predictData(c, req.body));
       return;
+    }
+    // 0.8 took GET here too; a GET never changes data (cross-site pages can send GETs:
+    // only writes are checked for their origin), so the modes that store need POST.
+    if (req.method !== 'POST') {
+      res.set('Allow', 'POST');
+      throw new AppError('method_not_allowed', `mode=${mode} stores predictions on the tasks: use POST (GET only takes mode=data)`);
     }
     const rawIds = Array.isArray(req.query.task_ids) ? req.query.task_ids.join(',') : req.query.task_ids;
     const ids = mode === 'specific_tasks' ? parseTaskIds(rawIds, req.body) : undefined;

@@ -62,15 +62,16 @@ export async function modelDetails(ctx: ProjectContext): Promise<{ models: JsonO
       const out: JsonObject = { name: b.name, url: b.url, connected: h.connected, protocol: h.connected ? h.protocol : (b.protocol ?? null) };
       if (h.dir) out.dir = h.dir;
       let error = h.connected ? null : (h.result.error ?? 'not connected');
-      let training: boolean | null = null;
+      let training = false;
       if (h.connected) {
         const [s, t] = await Promise.all([setup(rt.client, b, info), h.protocol === 'v2' ? undefined : isTraining(rt.client, b)]);
         if (s.modelVersion !== undefined) state.modelVersion = s.modelVersion;
         if (!s.result.ok) error = s.result.error ?? 'setup failed';
         if (t?.result.ok) training = t.training;
       }
-      const job = rt.jobs.active('train')[0];
-      return { ...out, model_version: state.modelVersion, is_training: training ?? (job ? true : false), error };
+      // A training job of ours counts too (a v2 backend has no /is_training to ask).
+      const ours = rt.jobs.active('train').length > 0;
+      return { ...out, model_version: state.modelVersion, is_training: training === true || ours, error };
     }),
   );
   return { models };
@@ -122,8 +123,13 @@ async function checkedEntry(ctx: ProjectContext, entry: MlBackendEntry): Promise
   return { entry, protocol: h.protocol };
 }
 
-function withBackend(settings: ProjectSettings, entry: MlBackendEntry): ProjectSettings {
-  // The list as stored, entries the server cannot use and their unknown keys included.
+/**
+ * The settings with one more backend. Given the settings read after the health check's
+ * wait, so two adds of one name do not both land. The list is kept as stored, entries
+ * the server cannot use and unknown keys included.
+ */
+export function withBackend(settings: ProjectSettings, entry: MlBackendEntry): ProjectSettings {
+  if (backendsOf(settings).some((b) => b.name === entry.name)) throw new AppError('ml_backend_exists', `An ML backend named "${entry.name}" is already connected`);
   const list = Array.isArray(settings.ml_backends) ? settings.ml_backends : [];
   return { ...settings, ml_backends: [...list, entry] };
 }
@@ -131,22 +137,18 @@ function withBackend(settings: ProjectSettings, entry: MlBackendEntry): ProjectS
 /** POST /api/models {name, url, ...}: checked, contacted, then saved. */
 export async function addBackend(ctx: ProjectContext, body: unknown): Promise<JsonObject> {
   const { entry, protocol } = await checkedEntry(ctx, entryOf(ctx, body));
-  const { settings } = await ctx.store.config();
-  // Checked again after the health check's wait: two adds of one name do not both land.
-  if (backendsOf(settings).some((b) => b.name === entry.name)) throw new AppError('ml_backend_exists', `An ML backend named "${entry.name}" is already connected`);
-  await ctx.store.saveConfig(withBackend(settings, entry));
+  await ctx.store.saveConfig(withBackend((await ctx.store.config()).settings, entry));
   return { ...(publicEntry(entry) as JsonObject), connected: true, detected_protocol: protocol, model_version: ctx.ml.state(entry).modelVersion };
 }
 
 /**
  * PATCH /api/project {"ml_backend": "name=url" | "url"} (0.8's way): the entry as 0.8 made
- * it, checked and contacted; returns the settings with it, for the caller to save with
- * the other settings of the same request (all or nothing).
+ * it, checked and contacted, for the caller to save with the other settings of the same
+ * request (withBackend), all or nothing.
  */
-export async function settingsWithBackendString(ctx: ProjectContext, settings: ProjectSettings, text: string): Promise<ProjectSettings> {
+export async function backendFromString(ctx: ProjectContext, text: string): Promise<MlBackendEntry> {
   const { name, url } = entryFromString(text, ctx.store.name);
-  const { entry } = await checkedEntry(ctx, entryOf(ctx, { name, url }));
-  return withBackend(settings, entry);
+  return (await checkedEntry(ctx, entryOf(ctx, { name, url }))).entry;
 }
 
 /** DELETE /api/models {"name"}: the first entry of that name (0.8), the backend not contacted. */

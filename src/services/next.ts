@@ -7,9 +7,9 @@ import { taskView } from './tasks.ts';
 import { withLivePredictions } from './models.ts';
 
 /**
- * With ML backends, a task without stored predictions gets live ones (within
- * ML_TIMEOUT_LIVE_PREDICT). annotator undefined (a plain curl loop) reserves nothing and ignores reservations of
- * others only in so far as 0.8 did: it still skips tasks that others hold.
+ * annotator undefined (a plain curl loop) reserves nothing and ignores reservations of
+ * others only in so far as 0.8 did: it still skips tasks that others hold. With ML
+ * backends, a task without stored predictions gets live ones (ML_TIMEOUT_LIVE_PREDICT).
  */
 export async function nextTask(ctx: ProjectContext, annotator: string | undefined): Promise<JsonObject | undefined> {
   const { settings } = await ctx.store.config();

@@ -7,7 +7,7 @@ import type { ProjectSettings } from '../domain/types.ts';
 import { SAMPLING_METHODS } from '../domain/types.ts';
 import { badRequest } from '../errors.ts';
 import type { ProjectContext } from './context.ts';
-import { settingsWithBackendString } from './models.ts';
+import { backendFromString, withBackend } from './models.ts';
 
 const patchSchema = z
   .object({
@@ -38,8 +38,9 @@ export async function patchProject(ctx: ProjectContext, body: unknown): Promise<
     throw badRequest(`${where}: ${issue.message}`, 'invalid_settings');
   }
   if (Object.keys(parsed.data).length === 0) return;
-  const { ml_backend: backend, ...values } = parsed.data;
-  let settings: ProjectSettings = { ...(await ctx.store.config()).settings, ...values };
-  if (backend !== undefined) settings = await settingsWithBackendString(ctx, settings, backend);
-  await ctx.store.saveConfig(settings);
+  const { ml_backend: text, ...values } = parsed.data;
+  // The backend is contacted first; the settings are read after that wait.
+  const backend = text === undefined ? undefined : await backendFromString(ctx, text);
+  const settings: ProjectSettings = { ...(await ctx.store.config()).settings, ...values };
+  await ctx.store.saveConfig(backend ? withBackend(settings, backend) : settings);
 }

@@ -87,6 +87,8 @@ describe('mode=data: a prediction for the posted task, nothing stored', () => {
       { method: 'post', path: '/api/models/predictions?mode=specific_tasks', body: { task_ids: [0, -1] }, status: 422, code: 'invalid_prediction_request' },
       { method: 'post', path: '/api/models/predictions?mode=specific_tasks', body: { task_ids: '0' }, status: 422, code: 'invalid_prediction_request' },
       { method: 'post', path: '/api/models/predictions?mode=specific_tasks&task_ids=0,99', status: 404, code: 'not_found', expected: { detail: 'task 99 not found' } },
+      { method: 'get', path: '/api/models/predictions?mode=all_tasks', status: 405, code: 'method_not_allowed', responseHeaders: { allow: 'POST' } },
+      { method: 'get', path: '/api/models/predictions?mode=specific_tasks&task_ids=0', status: 405, code: 'method_not_allowed' },
       { method: 'get', path: '/api/models/jobs/nope', status: 404, code: 'job_not_found' },
       { method: 'delete', path: '/api/models/jobs/nope', status: 404, code: 'job_not_found' },
     ]);
