@@ -16,6 +16,7 @@ import { projectRouter } from './http/project.ts';
 import { tasksRouter } from './http/tasks.ts';
 import { examplesRouter } from './http/examples.ts';
 import { dataRouter } from './http/data.ts';
+import { modelsRouter } from './http/models.ts';
 import { deprecatedRouter, rewriteDeprecatedRoutes } from './http/aliases.ts';
 
 export interface AppDeps {
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(deprecatedRouter(ctx));
   app.use(projectRouter(ctx));
   app.use(tasksRouter(ctx));
+  app.use(modelsRouter(ctx));
   app.use(examplesRouter(ctx));
   app.use(dataRouter(ctx));
   app.use((req) => {

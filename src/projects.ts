@@ -9,6 +9,27 @@ import { describeUrl, openPostgresStore } from './storage/postgres/index.ts';
 import { storeWhenReachable } from './storage/retryingStore.ts';
 import type { ProjectStore } from './storage/store.ts';
 import { AppError, isSystemError } from './errors.ts';
+import { MlRuntime } from './ml/runtime.ts';
+
+/** The ML runtime's options, from the settings (timeouts are seconds there). */
+export function mlOptions(settings: Settings): ConstructorParameters<typeof MlRuntime>[0] {
+  const ms = (s: number) => Math.round(s * 1000);
+  return {
+    timeouts: {
+      connect: ms(settings.ML_CONNECTION_TIMEOUT),
+      health: ms(settings.ML_TIMEOUT_HEALTH),
+      setup: ms(settings.ML_TIMEOUT_SETUP),
+      predict: ms(settings.ML_TIMEOUT_PREDICT),
+      train: ms(settings.ML_TIMEOUT_TRAIN),
+      delete: ms(settings.ML_TIMEOUT_DELETE),
+      trainStatus: ms(settings.ML_TIMEOUT_TRAIN_JOB_STATUS),
+    },
+    allow: settings.ML_BACKEND_ALLOW,
+    maxBodyBytes: settings.MAX_BODY_SIZE,
+    batchSize: settings.ML_PREDICT_BATCH_SIZE,
+    liveTimeoutMs: ms(settings.ML_TIMEOUT_LIVE_PREDICT),
+  };
+}
 
 export async function openProjectContext(
   settings: Settings,
@@ -17,7 +38,7 @@ export async function openProjectContext(
   extra: Pick<OpenOptions, 'openJournalFile'> = {},
 ): Promise<ProjectContext> {
   const store = settings.STORE_URL ? await openPostgresProject(settings, log, name) : await openFolderProject(settings, log, name, extra);
-  return { store, settings, log };
+  return { store, settings, log, ml: new MlRuntime(mlOptions(settings), log) };
 }
 
 /**

@@ -85,8 +85,10 @@ async function main(): Promise<void> {
     stoppingSince = Date.now();
     logger.info(`${signal}: finishing requests in flight, then checkpointing`);
     server.close(() => {
-      void project.store
+      // Background ML jobs stop first: what they stored is kept, and none writes after the store closed.
+      void project.ml
         .close()
+        .then(() => project.store.close())
         .then(() => {
           logger.info('stopped cleanly');
           process.exit(0);

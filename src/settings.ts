@@ -28,6 +28,29 @@ const allowList = z.string().transform((v, ctx) => {
   }
 });
 
+/** ML backend timeouts are seconds, as current Label Studio names and documents them; 0.5 is allowed. */
+const seconds = z.string().regex(/^\d+(\.\d+)?$/, 'a number of seconds (0.5 allowed)').transform(Number).pipe(z.number().positive());
+
+/**
+ * Where ML backends may be although it is not the public internet: the same machine and
+ * private networks (a backend beside the server, in a container network, on the LAN).
+ * Left out on purpose: link-local (169.254/16, fe80::/10: cloud metadata services),
+ * unique-local IPv6 (fc00::/7: AWS's metadata service at fd00:ec2::254), CGNAT and the
+ * special ranges; an operator adds them by listing them.
+ */
+export const DEFAULT_ML_BACKEND_ALLOW = '127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16';
+
+/** An allow list that may also be "none" (an empty value means the default). */
+const allowListOrNone = z.string().transform((v, ctx) => {
+  if (v.trim().toLowerCase() === 'none') return ALLOW_NOTHING;
+  try {
+    return parseAllowList(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
 const positiveInt = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().positive());
 const wholeNumber = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().min(0));
 
@@ -138,8 +161,32 @@ export const settingsSchema = z.object({
   /** Public base URL put in front of /data/upload/... in imported tasks ('' = relative URLs). */
   PUBLIC_URL: z.string().default(''),
   ALLOW_SERVING_LOCAL_FILES: bool.default(false),
-  /** Time an ML backend /predict call may take, in milliseconds. */
-  ML_TIMEOUT_MS: positiveInt.default(5000),
+  // ML backends (src/ml/): each call has its own timeout, in seconds, with the names and
+  // defaults current Label Studio documents; a timeout counts as the backend failing.
+  /** Time to open the connection to a backend. */
+  ML_CONNECTION_TIMEOUT: seconds.default(1),
+  ML_TIMEOUT_HEALTH: seconds.default(1),
+  ML_TIMEOUT_SETUP: seconds.default(3),
+  /** One /predict call of a background job or of /api/models/predictions?mode=data. */
+  ML_TIMEOUT_PREDICT: seconds.default(100),
+  /** /train and the START_TRAINING webhook (a backend without a job queue trains inside the call). */
+  ML_TIMEOUT_TRAIN: seconds.default(100),
+  ML_TIMEOUT_DELETE: seconds.default(1),
+  /**
+   * /job_status and /is_training, asked before a training starts while the client waits.
+   * (Current Label Studio's ML_TIMEOUT_DEFAULT has no call left to govern here.)
+   */
+  ML_TIMEOUT_TRAIN_JOB_STATUS: seconds.default(1),
+  /**
+   * The whole time /api/project/next and GET /api/tasks/<id> may spend asking the backends
+   * for a task that has no stored prediction (health, setup and predict together): what a
+   * slow or dead backend may cost an annotator per task (0.8 had no limit).
+   */
+  ML_TIMEOUT_LIVE_PREDICT: seconds.default(2),
+  /** Tasks sent in one /predict call by prediction jobs. */
+  ML_PREDICT_BATCH_SIZE: positiveInt.pipe(z.number().max(10_000)).default(32),
+  /** Non-public hosts and ranges ML backends may be at ("none": public addresses only). */
+  ML_BACKEND_ALLOW: allowListOrNone.default(parseAllowList(DEFAULT_ML_BACKEND_ALLOW)),
   /** Time a URL import's download may take, in milliseconds. */
   URL_IMPORT_TIMEOUT_MS: positiveInt.default(120_000),
   /** Time an export may spend fetching one remote image or audio file, in milliseconds. */

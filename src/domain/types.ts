@@ -26,6 +26,20 @@ export interface CompletionFile {
   [key: string]: unknown;
 }
 
+/**
+ * An ML backend of config.json's ml_backends. 0.8 wrote url and name only; protocol
+ * ("legacy" or "v2", detected when absent) and HTTP Basic credentials for the backend are
+ * ours. Other keys are kept as found.
+ */
+export interface MlBackendEntry {
+  url: string;
+  name: string;
+  protocol?: 'legacy' | 'v2';
+  basic_auth_user?: string;
+  basic_auth_pass?: string;
+  [key: string]: unknown;
+}
+
 /** config.json: free-form, with the keys the server reads typed. */
 export interface ProjectSettings {
   title?: string;
@@ -33,7 +47,11 @@ export interface ProjectSettings {
   instruction?: string;
   allow_delete_completions?: boolean;
   sampling?: string;
-  ml_backends?: { url: string; name: string }[];
+  ml_backends?: MlBackendEntry[];
+  /** Start training after every N new completions (0 or absent: never; not in 0.8). */
+  ml_train_every?: number;
+  /** After a training job, refresh the predictions of unlabeled tasks (not in 0.8). */
+  ml_refresh_after_training?: boolean;
   source?: JsonObject;
   target?: JsonObject;
   [key: string]: unknown;

@@ -10,6 +10,7 @@ import {
   submitCompletion,
   updateCompletion,
 } from '../services/completions.ts';
+import { withLivePredictions } from '../services/models.ts';
 import { parseId } from './errors.ts';
 import { route } from './methods.ts';
 
@@ -34,7 +35,8 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
   route(r, '/api/tasks/:id', {
     get: async (req, res) => {
       const id = parseId(req.params.id, 'task id');
-      const view = taskView(await requireTask(ctx(), id));
+      const c = ctx();
+      const view = await withLivePredictions(c, taskView(await requireTask(c, id)));
       if (req.query.pretty) res.type('application/json').send(JSON.stringify(view, null, 2) + '\n');
       else res.json(view);
     },

@@ -1,6 +1,7 @@
-// Every GET the server makes on a client's behalf (URL import, remote images and audio in
-// an export) goes through fetchOutbound, which refuses to connect to addresses that are
-// not public (addresses.ts) unless FETCH_ALLOW lists them.
+// Every request the server makes on a client's behalf (URL import, remote images and audio
+// in an export, calls to ML backends) goes through fetchOutbound, which refuses to connect
+// to addresses that are not public (addresses.ts) unless an allow list (FETCH_ALLOW, or
+// ML_BACKEND_ALLOW for ML backends) lets them through.
 //
 // Where the check happens matters. Checking a URL's host and then letting the HTTP client
 // resolve it again loses to DNS rebinding (the name answers a public address to the check
@@ -38,6 +39,18 @@ const systemResolver: Resolver = (hostname, options, callback) => dns.lookup(hos
 export interface OutboundOptions {
   /** FETCH_ALLOW: what may be fetched although it is not public. */
   allow: AllowList;
+  /** The setting a refusal tells the user to change (FETCH_ALLOW by default). */
+  allowSetting?: string;
+  /** GET by default; a POST sends `body`. Redirects of a POST are never followed. */
+  method?: 'GET' | 'POST';
+  body?: string | Buffer;
+  /** Sent besides Accept and User-Agent (which they may replace). */
+  headers?: Record<string, string>;
+  /**
+   * Time the TCP (and TLS) connection may take, in milliseconds; the signal still bounds
+   * the whole exchange. A black-holed address then fails fast instead of at the deadline.
+   */
+  connectTimeoutMs?: number;
   /** Aborts the fetch, the body included; the fetch then fails with the signal's reason. */
   signal?: AbortSignal;
   maxRedirects?: number;
@@ -66,9 +79,9 @@ function describeVerdict(verdict: AddressVerdict): string {
 }
 
 /** Says which URL was refused; for a later hop, which URL the client asked for and where it led. */
-function refusedMessage(asked: URL, hop: URL, why: string, allowWith: string): string {
+function refusedMessage(asked: URL, hop: URL, why: string, allowWith: string, setting = 'FETCH_ALLOW'): string {
   const where = hop.href === asked.href ? asked.href : `${asked.href} (redirected to ${hop.href})`;
-  return `Refused to fetch ${where}: ${why}; set FETCH_ALLOW=${allowWith} to allow it`;
+  return `Refused to fetch ${where}: ${why}; set ${setting}=${allowWith} to allow it`;
 }
 
 /**
@@ -109,19 +122,30 @@ function headersOf(res: IncomingMessage): Headers {
   return headers;
 }
 
-/** One GET, no redirects followed; resolves when the answer's head has arrived. */
-function getOnce(url: URL, asked: URL, options: OutboundOptions): Promise<IncomingMessage> {
+/** One request, no redirects followed; resolves when the answer's head has arrived. */
+function requestOnce(url: URL, asked: URL, options: OutboundOptions): Promise<IncomingMessage> {
   const { allow, signal } = options;
   return new Promise((resolve, reject) => {
-    const refuse = (host: string, verdict: AddressVerdict) => new OutboundRefused(refusedMessage(asked, url, `${host} resolves to ${describeVerdict(verdict)}`, host));
+    const refuse = (host: string, verdict: AddressVerdict) =>
+      new OutboundRefused(refusedMessage(asked, url, `${host} resolves to ${describeVerdict(verdict)}`, host, options.allowSetting));
     const client = url.protocol === 'https:' ? https : http;
+    const headers: Record<string, string> = { accept: '*/*', 'user-agent': 'labelstream', ...options.headers };
+    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
     const req = client.request(url, {
-      method: 'GET',
+      method: options.method ?? 'GET',
       // A connection of its own: a pooled socket would skip our lookup.
       agent: false,
       lookup: guardedLookup(options.resolve ?? systemResolver, allow, refuse),
-      headers: { accept: '*/*', 'user-agent': 'labelstream' },
+      headers,
     });
+    if (options.connectTimeoutMs !== undefined) {
+      const ms = options.connectTimeoutMs;
+      req.once('socket', (socket) => {
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error(`connecting to ${url.host} took longer than ${ms} ms`), { code: 'ECONNTIMEOUT' })), ms);
+        socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
+    }
     const onAbort = () => req.destroy(signal!.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => signal?.removeEventListener('abort', onAbort);
@@ -137,7 +161,7 @@ function getOnce(url: URL, asked: URL, options: OutboundOptions): Promise<Incomi
       if (verdict) {
         done();
         req.destroy();
-        reject(new OutboundRefused(refusedMessage(asked, url, `${remote} is ${describeVerdict(verdict)}`, remote)));
+        reject(new OutboundRefused(refusedMessage(asked, url, `${remote} is ${describeVerdict(verdict)}`, remote, options.allowSetting)));
         return;
       }
       // From here the signal cuts the body short, with its own reason.
@@ -147,7 +171,7 @@ function getOnce(url: URL, asked: URL, options: OutboundOptions): Promise<Incomi
       res.once('close', () => signal?.removeEventListener('abort', onBodyAbort));
       resolve(res);
     });
-    req.end();
+    req.end(options.body);
   });
 }
 
@@ -170,20 +194,22 @@ function decoded(res: IncomingMessage): Readable {
 }
 
 /** Refuses a URL whose host is an IP address that may not be fetched from (such hosts skip lookup). */
-function checkLiteral(url: URL, asked: URL, allow: AllowList): void {
+function checkLiteral(url: URL, asked: URL, allow: AllowList, setting?: string): void {
   const bytes = parseIp(url.hostname);
   if (!bytes || isAllowed(allow, url.hostname, bytes)) return;
   const verdict = classifyAddress(bytes);
   if (!verdict) return;
   const shown = hostKey(url.hostname);
-  throw new OutboundRefused(refusedMessage(asked, url, `${shown} is ${describeVerdict(verdict)}`, bytes.length === 16 && verdict.via?.startsWith('IPv4-mapped') ? formatIp(bytes.slice(12)) : shown));
+  const allowWith = bytes.length === 16 && verdict.via?.startsWith('IPv4-mapped') ? formatIp(bytes.slice(12)) : shown;
+  throw new OutboundRefused(refusedMessage(asked, url, `${shown} is ${describeVerdict(verdict)}`, allowWith, setting));
 }
 
 /**
- * GETs an http(s) URL, following at most MAX_REDIRECTS redirects, connecting only to
- * addresses that are public or allowed. Throws OutboundRefused for a refused address or a
- * redirect to another scheme, the signal's reason once it fires, and the connection's
- * error otherwise (ECONNREFUSED, ENOTFOUND ...). Any status is returned, as fetch does.
+ * GETs (or POSTs to) an http(s) URL, following at most MAX_REDIRECTS redirects of a GET,
+ * connecting only to addresses that are public or allowed. Throws OutboundRefused for a
+ * refused address or a redirect to another scheme, the signal's reason once it fires, and
+ * the connection's error otherwise (ECONNREFUSED, ENOTFOUND ...). Any status is returned,
+ * as fetch does; a redirect that is not followed (a POST's, or with maxRedirects 0) too.
  */
 export async function fetchOutbound(target: string | URL, options: OutboundOptions): Promise<OutboundResponse> {
   const asked = new URL(target);
@@ -195,10 +221,11 @@ export async function fetchOutbound(target: string | URL, options: OutboundOptio
       const why = hop === 0 ? 'only http and https URLs are fetched' : `it redirects to ${url.href}, which is not an http or https URL`;
       throw new OutboundRefused(`Refused to fetch ${asked.href}: ${why}`);
     }
-    checkLiteral(url, asked, options.allow);
-    const res = await getOnce(url, asked, options);
+    checkLiteral(url, asked, options.allow, options.allowSetting);
+    const res = await requestOnce(url, asked, options);
     const location = res.headers.location;
-    if (REDIRECTS.has(res.statusCode ?? 0) && location) {
+    const follows = (options.method ?? 'GET') === 'GET' && maxRedirects > 0;
+    if (follows && REDIRECTS.has(res.statusCode ?? 0) && location) {
       res.destroy();
       if (hop >= maxRedirects) throw new Error(`more than ${maxRedirects} redirects`);
       try {

@@ -11,6 +11,7 @@ import type { CompletionsState } from '../storage/store.ts';
 import type { ProjectContext } from './context.ts';
 import { currentTaskRules } from './project.ts';
 import { resultProblem } from '../labelConfig/taskRules.ts';
+import { noteNewCompletion } from './models.ts';
 
 const taskNotFound = (id: number) => notFound(`Task ${id} not found`);
 
@@ -53,7 +54,7 @@ export async function submitCompletion(ctx: ProjectContext, taskId: number, rawB
   delete body.skipped;
   if (cancelled) body.was_cancelled = true;
   const now = Math.floor(Date.now() / 1000);
-  const id = await ctx.store.changeCompletions(taskId, (state) => {
+  const saved = await ctx.store.changeCompletions(taskId, (state) => {
     const file = fileOf(state);
     const existing = typeof body.id === 'number' ? file.completions.findIndex((c) => c.id === body.id) : -1;
     if (existing >= 0) {
@@ -62,15 +63,17 @@ export async function submitCompletion(ctx: ProjectContext, taskId: number, rawB
       const merged = { ...old, ...changes, id: old.id } as Completion;
       if (!cancelled) delete merged.was_cancelled;
       const completions = file.completions.map((c, i) => (i === existing ? merged : c));
-      return { file: sortKeysDeep({ ...file, completions }) as CompletionFile, release: true, value: old.id };
+      return { file: sortKeysDeep({ ...file, completions }) as CompletionFile, release: true, value: { id: old.id, created: false } };
     }
     const newId = state.highestId + 1;
     const completions = [...file.completions, { ...body, id: newId, created_at: now } as Completion];
     // No highestId: the new id is in the file, where the engine finds it.
-    return { file: sortKeysDeep({ ...file, completions }) as CompletionFile, release: true, value: newId };
+    return { file: sortKeysDeep({ ...file, completions }) as CompletionFile, release: true, value: { id: newId, created: true } };
   });
-  if (id === undefined) throw taskNotFound(taskId);
-  return id;
+  if (saved === undefined) throw taskNotFound(taskId);
+  // A new labeled example counts towards automatic training (ml_train_every).
+  if (saved.created && !cancelled) noteNewCompletion(ctx);
+  return saved.id;
 }
 
 /** PATCH /api/tasks/<id>/completions/<cid>: shallow merge; was_cancelled in the body un-skips. */

@@ -2,9 +2,12 @@
 import type { Logger } from 'pino';
 import type { Settings } from '../settings.ts';
 import type { ProjectStore } from '../storage/store.ts';
+import type { MlRuntime } from '../ml/runtime.ts';
 
 export interface ProjectContext {
   store: ProjectStore;
   settings: Settings;
   log: Logger;
+  /** The project's ML backends at run time: their state, the client, background jobs. */
+  ml: MlRuntime;
 }

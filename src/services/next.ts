@@ -4,13 +4,15 @@ import type { JsonObject } from '../domain/types.ts';
 import type { ProjectContext } from './context.ts';
 import { samplingOf } from './project.ts';
 import { taskView } from './tasks.ts';
+import { withLivePredictions } from './models.ts';
 
 /**
  * annotator undefined (a plain curl loop) reserves nothing and ignores reservations of
- * others only in so far as 0.8 did: it still skips tasks that others hold.
+ * others only in so far as 0.8 did: it still skips tasks that others hold. With ML
+ * backends, a task without stored predictions gets live ones (ML_TIMEOUT_LIVE_PREDICT).
  */
 export async function nextTask(ctx: ProjectContext, annotator: string | undefined): Promise<JsonObject | undefined> {
   const { settings } = await ctx.store.config();
   const stored = await ctx.store.next(annotator, samplingOf(settings));
-  return stored && taskView(stored);
+  return stored && withLivePredictions(ctx, taskView(stored));
 }

@@ -16,8 +16,8 @@ const AVAILABLE_STORAGES = [
   ['tasks-json', 'Local [loading tasks from "tasks.json" file]'],
 ];
 
-/** Keys whose values never leave the server (0.8 returned them to any client). */
-const SECRET_KEY = /password|secret|token|^username$|^aws_|credentials|private_key/i;
+/** Keys whose values never leave the server (0.8 returned them to any client); _pass: an ML backend's basic_auth_pass. */
+const SECRET_KEY = /password|secret|token|^username$|^aws_|credentials|private_key|_pass$/i;
 
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);

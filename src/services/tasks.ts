@@ -8,6 +8,7 @@ import { TASK_ORDERS } from '../storage/store.ts';
 import type { ProjectContext } from './context.ts';
 import { currentDataTypes } from './project.ts';
 import { checkTaskData } from '../labelConfig/taskRules.ts';
+import { forgetTasksInBackends } from './models.ts';
 
 /** A completed task is its completions file plus the predictions of tasks.json; otherwise the entry. */
 export function taskView({ task, file }: StoredTask): JsonObject {
@@ -90,8 +91,10 @@ export async function deleteTask(ctx: ProjectContext, id: number): Promise<void>
   if (!(await ctx.store.deleteTask(id))) throw taskNotFound(id);
 }
 
+/** Also tells the ML backends to forget the project (0.8's /delete; not waited for). */
 export async function deleteAllTasks(ctx: ProjectContext): Promise<void> {
   await ctx.store.deleteAllTasks();
+  forgetTasksInBackends(ctx);
 }
 
 /** The fields a client may set on a task: data and predictions (validated as at import). */

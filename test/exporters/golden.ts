@@ -100,7 +100,7 @@ export async function openGoldenProject(c: GoldenCase, opts: ProjectOptions = {}
   const files = JSON.parse((opts.rewrite ?? ((s) => s))(c.tasksText)) as { id: number; data: Record<string, unknown> }[];
   // The reference's images are served from 127.0.0.1 (startImageServer), which exports
   // refuse to fetch from unless allowed.
-  return makeTestApp({ ML_TIMEOUT_MS: '3000', FETCH_ALLOW: '127.0.0.1' }, async (dir) => {
+  return makeTestApp({ FETCH_ALLOW: '127.0.0.1' }, async (dir) => {
     await mkdir(join(dir, 'completions'), { recursive: true });
     await writeFile(join(dir, 'config.json'), '{}');
     await writeFile(join(dir, 'config.xml'), c.configXml);

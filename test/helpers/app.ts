@@ -71,11 +71,13 @@ export async function makeTestApp(
     dir,
     root,
     async reopen() {
+      await t.project.ml.close();
       await t.project.store.close();
       t.project = project = await openProjectContext(settings, logger);
       t.app = createApp({ settings, logger, project: t.project });
     },
     async close() {
+      await t.project.ml.close();
       await t.project.store.close();
       await rm(root, { recursive: true, force: true });
     },
