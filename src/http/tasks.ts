@@ -10,6 +10,7 @@ import {
   submitCompletion,
   updateCompletion,
 } from '../services/completions.ts';
+import { annotatorOf } from './auth.ts';
 import { parseId } from './errors.ts';
 import { route } from './methods.ts';
 
@@ -58,7 +59,7 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
       res.json((await requireTask(ctx(), id)).file?.completions ?? []);
     },
     post: async (req, res) => {
-      const id = await submitCompletion(ctx(), parseId(req.params.id, 'task id'), req.body, flag(req.query.was_cancelled));
+      const id = await submitCompletion(ctx(), parseId(req.params.id, 'task id'), req.body, flag(req.query.was_cancelled), annotatorOf(req, res));
       res.status(201).json({ id });
     },
     delete: async (req, res) => {
