@@ -17,6 +17,7 @@ import { tasksRouter } from './http/tasks.ts';
 import { examplesRouter } from './http/examples.ts';
 import { dataRouter } from './http/data.ts';
 import { deprecatedRouter, rewriteDeprecatedRoutes } from './http/aliases.ts';
+import { pagesRouter } from './http/pages.ts';
 
 export interface AppDeps {
   settings: Settings;
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(tasksRouter(ctx));
   app.use(examplesRouter(ctx));
   app.use(dataRouter(ctx));
+  app.use(pagesRouter(ctx));
   app.use((req) => {
     throw new AppError('no_route', `No route ${req.method} ${req.path}`);
   });
