@@ -18,6 +18,7 @@ import { examplesRouter } from './http/examples.ts';
 import { dataRouter } from './http/data.ts';
 import { modelsRouter } from './http/models.ts';
 import { deprecatedRouter, rewriteDeprecatedRoutes } from './http/aliases.ts';
+import { pagesRouter } from './http/pages.ts';
 
 export interface AppDeps {
   settings: Settings;
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(modelsRouter(ctx));
   app.use(examplesRouter(ctx));
   app.use(dataRouter(ctx));
+  app.use(pagesRouter(ctx));
   app.use((req) => {
     throw new AppError('no_route', `No route ${req.method} ${req.path}`);
   });

@@ -66,15 +66,20 @@ export function annotatorOf(req: Parameters<RequestHandler>[0], res: Parameters<
   return namedAnnotator(req) ?? (typeof res.locals.user === 'string' ? res.locals.user : undefined);
 }
 
-function namedAnnotator(req: Parameters<RequestHandler>[0]): string | undefined {
+/** The annotator cookie's value (percent-decoded), if the request has one. */
+export function annotatorCookie(req: Parameters<RequestHandler>[0]): string | undefined {
   const cookie = /(?:^|;\s*)annotator=([^;]+)/.exec(req.headers.cookie ?? '');
-  if (cookie && cookie[1]) {
-    try {
-      return decodeURIComponent(cookie[1]);
-    } catch {
-      return cookie[1];
-    }
+  if (!cookie || !cookie[1]) return undefined;
+  try {
+    return decodeURIComponent(cookie[1]);
+  } catch {
+    return cookie[1];
   }
+}
+
+function namedAnnotator(req: Parameters<RequestHandler>[0]): string | undefined {
+  const cookie = annotatorCookie(req);
+  if (cookie !== undefined) return cookie;
   const q = req.query.annotator;
   if (typeof q === 'string' && q !== '') return q;
   return undefined;

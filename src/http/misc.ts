@@ -1,4 +1,4 @@
-// /version, /api/health, /api/states, /api/validate-config.
+// /version, /api/health, /api/states, /api/validate-config, /api/templates.
 import { Router } from 'express';
 import { readFileSync } from 'node:fs';
 import type { ProjectContext } from '../services/context.ts';
@@ -7,6 +7,8 @@ import { AppError } from '../errors.ts';
 import { invalidLabelConfig } from '../services/project.ts';
 import { route } from './methods.ts';
 import { labelConfigOf } from './requestBody.ts';
+import { FRONTEND } from '../pages/frontend.ts';
+import { configTemplates } from '../labelConfig/templates.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
@@ -38,7 +40,15 @@ export function miscRouter(ctx: () => ProjectContext): Router {
 
   route(r, '/version', {
     get: (_req, res) => {
-      res.json({ 'label-studio-backend': pkg.version, server: pkg.name, 'label-studio-frontend': null });
+      // 0.8 sent its bundle's version.json here; ours names the npm package the page loads.
+      res.json({ 'label-studio-backend': pkg.version, server: pkg.name, 'label-studio-frontend': { package: FRONTEND.package, version: FRONTEND.version } });
+    },
+  });
+
+  // The setup page's templates: 0.8's example configs ({name, title, category, config}).
+  route(r, '/api/templates', {
+    get: async (_req, res) => {
+      res.json(await configTemplates());
     },
   });
 

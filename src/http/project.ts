@@ -12,6 +12,7 @@ import { labelConfigOf } from './requestBody.ts';
 import { route } from './methods.ts';
 import { importHandler } from './import.ts';
 import { patchProject } from '../services/settings.ts';
+import { projectStats } from '../services/stats.ts';
 
 export function projectRouter(ctx: () => ProjectContext): Router {
   const r = Router();
@@ -56,6 +57,12 @@ export function projectRouter(ctx: () => ProjectContext): Router {
   });
 
   route(r, '/api/project/import', { post: importHandler(ctx) });
+
+  route(r, '/api/project/stats', {
+    get: async (_req, res) => {
+      res.json(await projectStats(ctx()));
+    },
+  });
 
   route(r, '/api/project/export', {
     get: async (req, res) => {

@@ -11,6 +11,7 @@ import {
   updateCompletion,
 } from '../services/completions.ts';
 import { withLivePredictions } from '../services/models.ts';
+import { annotatorOf } from './auth.ts';
 import { parseId } from './errors.ts';
 import { route } from './methods.ts';
 
@@ -60,7 +61,7 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
       res.json((await requireTask(ctx(), id)).file?.completions ?? []);
     },
     post: async (req, res) => {
-      const id = await submitCompletion(ctx(), parseId(req.params.id, 'task id'), req.body, flag(req.query.was_cancelled));
+      const id = await submitCompletion(ctx(), parseId(req.params.id, 'task id'), req.body, flag(req.query.was_cancelled), annotatorOf(req, res));
       res.status(201).json({ id });
     },
     delete: async (req, res) => {

@@ -47,11 +47,17 @@ async function completionBody(ctx: ProjectContext, body: unknown, resultRequired
 /**
  * POST /api/tasks/<id>/completions: a new completion, or, when the body's id names an
  * existing one, an update of it (how LSF skips an already saved completion).
+ *
+ * completed_by is the annotator who sent it (the identity next() reserves for: the
+ * annotator cookie, ?annotator=, the Basic-auth user), set by the server like created_at:
+ * a value in the body is ignored. Without an annotator the completion has none, as every
+ * completion 0.8 made (those read as "unknown").
  */
-export async function submitCompletion(ctx: ProjectContext, taskId: number, rawBody: unknown, cancelled: boolean): Promise<number> {
+export async function submitCompletion(ctx: ProjectContext, taskId: number, rawBody: unknown, cancelled: boolean, annotator?: string): Promise<number> {
   const body = { ...(await completionBody(ctx, rawBody, true)) };
   delete body.was_cancelled;
   delete body.skipped;
+  delete body.completed_by;
   if (cancelled) body.was_cancelled = true;
   const now = Math.floor(Date.now() / 1000);
   const saved = await ctx.store.changeCompletions(taskId, (state) => {
@@ -60,13 +66,15 @@ export async function submitCompletion(ctx: ProjectContext, taskId: number, rawB
     if (existing >= 0) {
       const old = file.completions[existing]!;
       const { created_at: _ignored, ...changes } = body;
+      // Who made it stays who made it.
       const merged = { ...old, ...changes, id: old.id } as Completion;
       if (!cancelled) delete merged.was_cancelled;
       const completions = file.completions.map((c, i) => (i === existing ? merged : c));
       return { file: sortKeysDeep({ ...file, completions }) as CompletionFile, release: true, value: { id: old.id, created: false } };
     }
     const newId = state.highestId + 1;
-    const completions = [...file.completions, { ...body, id: newId, created_at: now } as Completion];
+    const made = { ...body, id: newId, created_at: now, ...(annotator !== undefined && { completed_by: annotator }) } as Completion;
+    const completions = [...file.completions, made];
     // No highestId: the new id is in the file, where the engine finds it.
     return { file: sortKeysDeep({ ...file, completions }) as CompletionFile, release: true, value: { id: newId, created: true } };
   });
@@ -76,10 +84,14 @@ export async function submitCompletion(ctx: ProjectContext, taskId: number, rawB
   return saved.id;
 }
 
-/** PATCH /api/tasks/<id>/completions/<cid>: shallow merge; was_cancelled in the body un-skips. */
+/**
+ * PATCH /api/tasks/<id>/completions/<cid>: shallow merge; was_cancelled in the body
+ * un-skips. created_at and completed_by stay those of the completion's making.
+ */
 export async function updateCompletion(ctx: ProjectContext, taskId: number, completionId: number, rawBody: unknown): Promise<void> {
   const body = { ...(await completionBody(ctx, rawBody, false)) };
   delete body.created_at;
+  delete body.completed_by;
   if ('was_cancelled' in body) body.was_cancelled = false;
   const done = await ctx.store.changeCompletions(taskId, (state) => {
     const file = fileOf(state);

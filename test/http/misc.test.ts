@@ -18,11 +18,11 @@ describe('misc endpoints', () => {
     await t.close();
   });
 
-  it('GET /version reports our backend version', async () => {
+  it('GET /version reports our backend version and the frontend package the labeling page loads', async () => {
     const res = await request(t.app).get('/version');
     expect(res.status).toBe(200);
     expect(res.type).toBe('application/json');
-    expect(res.body).toEqual({ 'label-studio-backend': pkg.version, server: pkg.name, 'label-studio-frontend': null });
+    expect(res.body).toEqual({ 'label-studio-backend': pkg.version, server: pkg.name, 'label-studio-frontend': { package: 'label-studio', version: '0.9.1' } });
     const slash = await request(t.app).get('/version/');
     expect(slash.status).toBe(200);
     expect(slash.body).toEqual(res.body);

@@ -14,10 +14,11 @@ export const FIXTURES = fileURLToPath(new URL('../fixtures/ls082-projects/', imp
 
 export type Ls082Fixture = 'text-sentiment-before-ml' | 'text-sentiment' | 'image-multisession';
 
-/** An app serving a copy of one of the folders 0.8.2 wrote. */
-export function appOnFixture(name: Ls082Fixture, overrides: Parameters<typeof makeTestApp>[0] = {}): Promise<TestApp> {
+/** An app serving a copy of one of the folders 0.8.2 wrote; `change` may edit the copy before it is opened. */
+export function appOnFixture(name: Ls082Fixture, overrides: Parameters<typeof makeTestApp>[0] = {}, change?: (dir: string) => Promise<void>): Promise<TestApp> {
   return makeTestApp(overrides, async (dir) => {
     await cp(join(FIXTURES, name), dir, { recursive: true });
+    await change?.(dir);
   });
 }
 
