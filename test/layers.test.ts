@@ -14,6 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['app.ts'],
   ['projects.ts'],
   ['http'],
+  ['pages'],
   ['services'],
   ['ml'],
   ['importers', 'exporters'],

@@ -49,8 +49,10 @@ export async function makeTestApp(
   const postgres = ENGINE === 'postgres';
   const engineSettings: Parameters<typeof testSettings>[0] = {};
   if (postgres) {
-    database ??= freshDatabase();
-    engineSettings.STORE_URL = (await database).url;
+    // A test that names its project gets a database of its own (two such apps of a file
+    // would meet in one); the others share this file's database, a project each.
+    const db = overrides.PROJECT ? freshDatabase() : (database ??= freshDatabase());
+    engineSettings.STORE_URL = (await db).url;
     engineSettings.PROJECT = `p${process.pid}-${projects++}`;
   }
   const settings = testSettings({ PROJECTS_DIR: root, LOG_LEVEL: 'silent', ...engineSettings, ...overrides });

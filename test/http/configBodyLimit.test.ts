@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIG_BODY_LIMIT } from '../../src/http/requestBody.ts';
 import { MAX_CONFIG_BYTES } from '../../src/labelConfig/parse.ts';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { expectRejected, multipartBody, type BadCase } from './support.ts';
+import { expectRejected, multipartBody, saved, type BadCase } from './support.ts';
 
 let t: TestApp;
 afterEach(async () => {
@@ -136,13 +136,13 @@ describe('a 100 MB body is refused after reading about the limit', () => {
     { path: '/api/validate-config', type: 'multipart/form-data; boundary=x', chunked: true },
   ])('$path, $type, chunked: $chunked', async ({ path, type, chunked }) => {
     t = await makeTestApp();
-    const before = await readFile(join(t.dir, 'config.xml'), 'utf8');
+    const before = (await saved(t)).labelConfig;
     const res = await postLarge(t.app, path, type, SIZE, chunked);
     expect(res.status).toBe(413);
     expect(res.body).toEqual(chunked ? { status: 413, code: 'config_body_too_large', detail: `A label config request may be at most ${CONFIG_BODY_LIMIT} bytes (the config itself at most ${MAX_CONFIG_BYTES}); this one is over ${CONFIG_BODY_LIMIT} bytes` } : tooLarge(SIZE));
     expect(res.bytesRead).toBeLessThan(CONFIG_BODY_LIMIT + 2 * 1024 * 1024);
     expect(res.ms).toBeLessThan(3000);
-    expect(await readFile(join(t.dir, 'config.xml'), 'utf8')).toBe(before);
+    expect((await saved(t)).labelConfig).toBe(before);
   });
 });
 
@@ -173,9 +173,9 @@ describe('large configs under the limit are read', () => {
     expect(xml.length).toBeGreaterThan(900 * 1024);
     const valid = await send('/api/validate-config');
     expect(valid.status, valid.text).toBe(204);
-    const saved = await send('/api/project/config');
-    expect(saved.status, saved.text).toBe(201);
-    expect(await readFile(join(t.dir, 'config.xml'), 'utf8')).toBe(xml);
+    const save = await send('/api/project/config');
+    expect(save.status, save.text).toBe(201);
+    expect((await saved(t)).labelConfig).toBe(xml);
   }, 30_000);
 
   it('a config just over 1 MB still reaches the parser, whose message names the config limit', async () => {

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostNameOf, isLoopbackName, listensOnLoopback } from '../../src/http/crossSite.ts';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { expectRejected, send, SENTIMENT_CONFIG, type BadCase } from './support.ts';
+import { expectRejected, saved, send, SENTIMENT_CONFIG, type BadCase } from './support.ts';
 
 let t: TestApp;
 afterEach(async () => {
@@ -42,7 +42,7 @@ async function expectDone(name: WriteName, res: request.Response): Promise<void>
     expect(tasks.body.map((task: { data: unknown }) => task.data)).toEqual([{ text: 'from a page' }]);
   } else {
     expect(res.status, res.text).toBe(201);
-    expect(await readFile(join(t.dir, 'config.xml'), 'utf8')).toContain('<Choice value="Mixed"/>');
+    expect((await saved(t)).labelConfig).toContain('<Choice value="Mixed"/>');
   }
 }
 
@@ -105,7 +105,7 @@ describe('cross-site writes are refused', () => {
     const res = await send(t.app, { ...SIMPLE_WRITES['text/plain config'], headers: { Host: host, Origin: origin } });
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ status: 403 });
-    expect(await readFile(join(t.dir, 'config.xml'), 'utf8')).not.toContain('Mixed');
+    expect((await saved(t)).labelConfig).not.toContain('Mixed');
   });
 });
 

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestApp } from '../helpers/app.ts';
-import { appOnFixture, choiceCompletion, choiceResult, FIXTURES, folderFiles, type Ls082Fixture } from './support.ts';
+import { appOnFixture, choiceCompletion, choiceResult, FIXTURES, folderFiles, type Ls082Fixture, saved } from './support.ts';
 import { exportJson, unzip } from './exportSupport.ts';
 
 const expected = async (folder: Ls082Fixture, file: string) => JSON.parse(await readFile(join(FIXTURES, 'expected', folder, file), 'utf8')) as unknown;
@@ -119,12 +119,14 @@ describe('folders written by Label Studio 0.8.2', () => {
     const replaced = await request(t.app).post('/api/tasks/0').send({ data: { text: 'replaced' } });
     expect(replaced.status).toBe(200);
     await t.project.store.close();
+    const { completions } = await saved(t);
+    for (const id of [0, 4]) expect(Object.keys(completions[id] as object), `${id}.json`).toEqual(['completions', 'data', 'id']);
+    expect((completions[4] as { data: unknown }).data).toEqual({ text: 'edited' });
+    if (t.engine !== 'folder') return;
     for (const id of [0, 4]) {
       const text = await readFile(join(t.dir, `completions/${id}.json`), 'utf8');
       expect(text).toBe(in08CompletionLayout(JSON.parse(text)));
-      expect(Object.keys(JSON.parse(text)), `${id}.json`).toEqual(['completions', 'data', 'id']);
     }
-    expect(JSON.parse(await readFile(join(t.dir, 'completions/4.json'), 'utf8')).data).toEqual({ text: 'edited' });
   });
 
   for (const name of ['text-sentiment-before-ml', 'text-sentiment'] as const) {
@@ -146,8 +148,9 @@ describe('folders written by Label Studio 0.8.2', () => {
 
       await t.project.store.close(); // checkpoints
 
-      // tasks.json: a JSON object keyed by id, the values the tasks.
-      const tasks = JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+      // tasks.json: a JSON object keyed by id, the values the tasks (PostgreSQL: the same tasks).
+      const stored = await saved(t);
+      const tasks = stored.tasks as Record<string, Record<string, unknown>>;
       expect(Object.keys(tasks)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
       const original = JSON.parse(await readFile(join(FIXTURES, name, 'tasks.json'), 'utf8')) as Record<string, unknown>;
       for (const id of ['0', '1', '2', '3', '4', '5']) expect(tasks[id], id).toEqual(original[id]);
@@ -155,6 +158,15 @@ describe('folders written by Label Studio 0.8.2', () => {
       expect(tasks['7']).toEqual({ id: 7, data: { text: 'late' } });
 
       // completions/: one <id>.json a completed task, in 0.8's layout.
+      expect(Object.keys(stored.completions).sort()).toEqual(['0', '2', '3', '4', '5', '7']);
+      const c4 = stored.completions[4] as { completions: { id: number }[] };
+      expect(c4.completions.map((c: { id: number }) => c.id)).toEqual([4002, 4003]);
+      expect(c4.completions[0]).toEqual({ created_at: 1795854600, id: 4002, lead_time: 5, result: [choiceResult('Negative', 'b4')] });
+      expect(stored.completions[0]).toEqual({ completions: [], data: { text: "The café was wonderful, I'd go again." }, id: 0 });
+      expect((stored.completions[3] as { completions: unknown }).completions).toEqual([{ created_at: 1795854598, id: 3001, lead_time: 7, result: [], was_cancelled: true }]);
+      expect(stored.settings).toEqual(JSON.parse(await readFile(join(FIXTURES, name, 'config.json'), 'utf8')));
+      expect(stored.labelConfig).toBe(await readFile(join(FIXTURES, name, 'config.xml'), 'utf8'));
+      if (t.engine !== 'folder') return;
       const dir = join(t.dir, 'completions');
       expect((await readdir(dir)).sort()).toEqual(['0.json', '2.json', '3.json', '4.json', '5.json', '7.json']);
       for (const id of [0, 3, 4, 5, 7]) {
@@ -170,13 +182,6 @@ describe('folders written by Label Studio 0.8.2', () => {
       }
       // Untouched: 2.json is 0.8's file byte for byte.
       expect(await readFile(join(dir, '2.json'), 'utf8')).toBe(await readFile(join(FIXTURES, name, 'completions/2.json'), 'utf8'));
-      const c4 = JSON.parse(await readFile(join(dir, '4.json'), 'utf8'));
-      expect(c4.completions.map((c: { id: number }) => c.id)).toEqual([4002, 4003]);
-      expect(c4.completions[0]).toEqual({ created_at: 1795854600, id: 4002, lead_time: 5, result: [choiceResult('Negative', 'b4')] });
-      expect(JSON.parse(await readFile(join(dir, '0.json'), 'utf8'))).toEqual({ completions: [], data: { text: "The café was wonderful, I'd go again." }, id: 0 });
-      expect(JSON.parse(await readFile(join(dir, '3.json'), 'utf8')).completions).toEqual([
-        { created_at: 1795854598, id: 3001, lead_time: 7, result: [], was_cancelled: true },
-      ]);
       // config.json and config.xml keep their content.
       expect(JSON.parse(await readFile(join(t.dir, 'config.json'), 'utf8'))).toEqual(JSON.parse(await readFile(join(FIXTURES, name, 'config.json'), 'utf8')));
       expect(await readFile(join(t.dir, 'config.xml'), 'utf8')).toBe(await readFile(join(FIXTURES, name, 'config.xml'), 'utf8'));

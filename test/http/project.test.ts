@@ -5,7 +5,7 @@ import request from 'supertest';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { expectRejected, importTexts, multipartBody, SENTIMENT_CONFIG, snapshot, expectUnchanged, choiceCompletion } from './support.ts';
+import { expectRejected, importTexts, multipartBody, SENTIMENT_CONFIG, snapshot, expectUnchanged, choiceCompletion, saved } from './support.ts';
 
 const INSTRUCTION =
   "<img src='static/images/ls_logo.png'><br> Type some <b>hypertext</b> for annotators here!<br> <a href='https://labelstud.io/guide/labeling.html'>Read more</a> about the labeling interface.";
@@ -43,7 +43,7 @@ const AVAILABLE_STORAGES = [
 
 function projectBody(t: TestApp, over: { config?: object; task_count?: number; completion_count?: number; data_types?: object; label_config_line?: string } = {}) {
   return {
-    project_name: 'default',
+    project_name: t.project.store.name,
     task_count: over.task_count ?? 0,
     completion_count: over.completion_count ?? 0,
     config: over.config ?? DEFAULT_CONFIG_JSON,
@@ -51,8 +51,8 @@ function projectBody(t: TestApp, over: { config?: object; task_count?: number; c
     can_manage_tasks: true,
     can_manage_completions: true,
     can_delete_tasks: true,
-    source_storage: { readable_path: `${t.dir}/tasks.json` },
-    target_storage: { readable_path: `${t.dir}/completions` },
+    source_storage: { readable_path: `${t.project.store.location}/tasks.json` },
+    target_storage: { readable_path: `${t.project.store.location}/completions` },
     available_storages: AVAILABLE_STORAGES,
     source_syncing: false,
     target_syncing: false,
@@ -89,10 +89,12 @@ describe('/api/project', () => {
     const post = await request(t.app).post('/api/project');
     expect(post.status).toBe(200);
     expect(post.body).toEqual(res.body);
-    // The fresh folder has 0.8's default files.
-    expect(await readJson(join(t.dir, 'config.json'))).toEqual(DEFAULT_CONFIG_JSON);
-    expect(await readFile(join(t.dir, 'config.xml'), 'utf8')).toBe(SENTIMENT_CONFIG);
-    expect(await readFile(join(t.dir, 'tasks.json'), 'utf8')).toBe('{}');
+    // A fresh project has 0.8's defaults (the folder: its default files).
+    const fresh = await saved(t);
+    expect(fresh.settings).toEqual(DEFAULT_CONFIG_JSON);
+    expect(fresh.labelConfig).toBe(SENTIMENT_CONFIG);
+    expect(fresh.tasks).toEqual({});
+    if (t.engine === 'folder') expect(await readFile(join(t.dir, 'tasks.json'), 'utf8')).toBe('{}');
   });
 
   it('counts tasks and tasks with completions', async () => {
@@ -130,8 +132,8 @@ describe('/api/project', () => {
     expect(res.status).toBe(201);
     const config = { ...DEFAULT_CONFIG_JSON, ...changes };
     expect(res.body).toEqual({ ...projectBody(t, { config }), instruction: '<b>Pick one</b>' });
-    const text = await readFile(join(t.dir, 'config.json'), 'utf8');
-    expect(text).toBe(JSON.stringify(config, null, 2));
+    expect((await saved(t)).settings).toEqual(config);
+    if (t.engine === 'folder') expect(await readFile(join(t.dir, 'config.json'), 'utf8')).toBe(JSON.stringify(config, null, 2));
     const again = await request(t.app).get('/api/project');
     expect(again.body).toEqual(res.body);
   });
@@ -251,9 +253,9 @@ describe('POST /api/project/config', () => {
   });
 
   async function expectSaved(xml: string, dataTypes: Record<string, string>) {
-    expect(await readFile(join(t.dir, 'config.xml'), 'utf8')).toBe(xml);
-    const config = await readJson(join(t.dir, 'config.json'));
-    expect(config.label_config_updated).toBe(true);
+    const { labelConfig, settings } = await saved(t);
+    expect(labelConfig).toBe(xml);
+    expect(settings.label_config_updated).toBe(true);
     const project = await request(t.app).get('/api/project');
     expect(project.body.data_types).toEqual(dataTypes);
     expect(project.body.label_config_line).toBe(xml.replace(/<!--[\s\S]*?-->/g, '').replace(/[\r\n]/g, ''));

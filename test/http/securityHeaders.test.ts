@@ -22,11 +22,13 @@ function expectEveryResponseHeaders(res: request.Response, what: string, csp = F
   expect(res.headers['content-security-policy'], `${what}: CSP`).toBe(csp);
 }
 
+/** Two uploaded files, stored the way an import stores them (through the store's uploads). */
 async function withUploads(): Promise<void> {
-  const dir = join(t.dir, 'upload');
+  const dir = join(t.root, 'incoming');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'pixel.png'), Buffer.from('89504e470d0a1a0a', 'hex'));
   await writeFile(join(dir, 'page.html'), '<script>alert(document.cookie)</script>');
+  await t.project.store.uploads.put(['pixel.png', 'page.html'].map((name) => ({ name, tempPath: join(dir, name) })));
 }
 
 interface Row extends Pick<BadCase, 'method' | 'path' | 'body' | 'type' | 'headers'> {

@@ -9,6 +9,7 @@ import type { Express } from 'express';
 import { expect } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../src/errors.ts';
+import { openPostgresStore } from '../../src/storage/postgres/index.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/ls082-projects/', import.meta.url));
 
@@ -189,4 +190,45 @@ export function localStamp(seconds: number): string {
   const d = new Date(seconds * 1000);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/**
+ * What the project holds as its files would show it: read from the folder (checkpointed
+ * on close) with the folder engine, through a store of its own with PostgreSQL (which has
+ * no files). Works whether t's store is open or closed.
+ */
+export interface Saved {
+  labelConfig: string;
+  settings: Record<string, unknown>;
+  /** tasks.json: {"<id>": task} */
+  tasks: Record<string, unknown>;
+  /** completions/<id>.json, parsed, by task id. */
+  completions: Record<string, unknown>;
+}
+
+export async function saved(t: TestApp): Promise<Saved> {
+  if (t.engine === 'folder') {
+    const completions: Record<string, unknown> = {};
+    const names = await readdir(join(t.dir, 'completions')).catch(() => [] as string[]);
+    for (const n of names) completions[n.replace(/\.json$/, '')] = JSON.parse(await readFile(join(t.dir, 'completions', n), 'utf8'));
+    return {
+      labelConfig: await readFile(join(t.dir, 'config.xml'), 'utf8'),
+      settings: JSON.parse(await readFile(join(t.dir, 'config.json'), 'utf8')),
+      tasks: JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8')),
+      completions,
+    };
+  }
+  const store = await openPostgresStore({ url: t.settings.STORE_URL, project: t.settings.PROJECT, reservationMs: 1000 });
+  try {
+    const { settings, labelConfig } = await store.config();
+    const tasks: Record<string, unknown> = {};
+    const completions: Record<string, unknown> = {};
+    for (const { task, file } of await store.page('id', 0, 1_000_000)) {
+      tasks[task.id] = task;
+      if (file) completions[task.id] = file;
+    }
+    return { labelConfig, settings, tasks, completions };
+  } finally {
+    await store.close();
+  }
 }

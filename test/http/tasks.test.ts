@@ -7,7 +7,7 @@ import request from 'supertest';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { choiceCompletion, choiceResult, expectRejected, importTexts } from './support.ts';
+import { choiceCompletion, choiceResult, expectRejected, importTexts, saved } from './support.ts';
 import { writeProject } from './projectFolder.ts';
 
 const T = 1795854596; // 2026-11-28 08:29:56 UTC
@@ -199,16 +199,16 @@ describe('DELETE /api/tasks', () => {
     const c = await request(t.app).post('/api/tasks/0/completions').send(choiceCompletion('Neutral'));
     expect(c.body).toEqual({ id: 1 });
     await t.project.store.close();
-    expect(JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8'))).toEqual({ '0': { id: 0, data: { text: 'again' } } });
-    expect(await readdir(join(t.dir, 'completions'))).toEqual(['0.json']);
+    const after = await saved(t);
+    expect(after.tasks).toEqual({ '0': { id: 0, data: { text: 'again' } } });
+    expect(Object.keys(after.completions)).toEqual(['0']);
   });
 
   it('on an empty project is a 204 too', async () => {
     await request(t.app).delete('/api/tasks').expect(204);
     await request(t.app).delete('/api/tasks').expect(204);
     await t.project.store.close();
-    expect(JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8'))).toEqual({});
-    expect(await readdir(join(t.dir, 'completions'))).toEqual([]);
+    expect(await saved(t)).toMatchObject({ tasks: {}, completions: {} });
   });
 });
 
@@ -263,8 +263,9 @@ describe('/api/tasks/<id>', () => {
     expect((await request(t.app).get('/api/completions')).body).toEqual({ ids: [0, 1, 2, 5] });
     await expectRejected(t, [{ name: 'second DELETE', method: 'delete', path: '/api/tasks/4', status: 404, expected: { status: 404, detail: 'Task 4 not found' } }]);
     await t.project.store.close();
-    expect(Object.keys(JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8')))).toEqual(['0', '1', '2', '3', '5', '6']);
-    expect((await readdir(join(t.dir, 'completions'))).sort()).toEqual(['0.json', '1.json', '2.json', '5.json']);
+    const after = await saved(t);
+    expect(Object.keys(after.tasks)).toEqual(['0', '1', '2', '3', '5', '6']);
+    expect(Object.keys(after.completions).sort()).toEqual(['0', '1', '2', '5']);
   });
 
   it('PATCH changes data and/or predictions, checked against the config', async () => {
@@ -279,10 +280,10 @@ describe('/api/tasks/<id>', () => {
     expect(completed.body).toEqual({ id: 1, data: { text: 'edited' }, completions: [done(1, T + 2)], predictions: [] });
     expect((await request(t.app).get('/api/tasks/1')).body).toEqual(completed.body);
     await t.project.store.close();
-    const tasks = JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8'));
+    const { tasks, completions } = await saved(t);
     expect(tasks['3']).toEqual({ id: 3, data: { text: 'new text', extra: 1 }, predictions: preds });
     expect(tasks['1']).toEqual({ id: 1, data: { text: 'edited' } });
-    expect(JSON.parse(await readFile(join(t.dir, 'completions/1.json'), 'utf8'))).toEqual({ id: 1, data: { text: 'edited' }, completions: [done(1, T + 2)] });
+    expect(completions['1']).toEqual({ id: 1, data: { text: 'edited' }, completions: [done(1, T + 2)] });
   });
 
   it('PATCH and POST reject bad bodies without changing anything', async () => {
