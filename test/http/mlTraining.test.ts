@@ -62,7 +62,7 @@ describe('training a legacy backend', () => {
     expect(body.annotations).toEqual(body.completions);
     expect(body.project).toBe('nb');
     expect(body.label_config).not.toMatch(/\n/);
-    expect(body.params).toEqual({ login: '', password: '', project_full_path: t.dir });
+    expect(body.params).toEqual({ login: '', password: '', project_full_path: t.project.store.location });
     expect(body.completions.map((i: { id: number }) => i.id)).toEqual([ids[0], ids[2], ids[4]]);
     for (const item of body.completions) {
       expect(item.annotations).toEqual(item.completions);
@@ -121,7 +121,7 @@ describe('training a legacy backend', () => {
     await connect(t.app, late.url, 'late');
     const job = await train(t.app);
     expect(job).toMatchObject({ status: 'done', backends: { late: { status: 'trained', protocol: 'legacy without /train (webhook START_TRAINING)' } } });
-    expect(late.calls.find((c) => c.path === '/webhook')!.body).toMatchObject({ action: 'START_TRAINING', project: { id: 'late', title: 'default' } });
+    expect(late.calls.find((c) => c.path === '/webhook')!.body).toMatchObject({ action: 'START_TRAINING', project: { id: 'late', title: t.project.store.name } });
   });
 
   it('a queued (rq) training: its job id is kept, /is_training polled until it ends, /job_status asked before the next one', async () => {
@@ -156,7 +156,7 @@ describe('training a v2 backend', () => {
     const job = await train(t.app);
     expect(job).toMatchObject({ status: 'done', backends: { tiny: { protocol: 'v2 (webhook START_TRAINING)', status: 'trained' } } });
     const hook = v2.calls.find((c) => c.path === '/webhook')!.body;
-    expect(hook).toEqual({ action: 'START_TRAINING', project: { id: 'tiny', title: 'default', label_config: expect.stringContaining('<Choices name="sentiment"') } });
+    expect(hook).toEqual({ action: 'START_TRAINING', project: { id: 'tiny', title: t.project.store.name, label_config: expect.stringContaining('<Choices name="sentiment"') } });
     expect(v2.count('/train') + v2.count('/is_training')).toBe(0);
     await predictAll(t.app);
     expect((await storedPredictions(t.app)).get(ids[1]!)![0]).toMatchObject({ model_version: '0.0.2', score: 0.2 });

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
 import { freePort } from '../helpers/server.ts';
 import { HEALTHY_LEGACY, startExampleBackend, startScriptedBackend, startV2Backend, type RunningBackend, type ScriptedBackend } from '../helpers/mlBackends.ts';
-import { expectErrorShape, expectRejected, expectUnchanged, send, snapshot, type BadCase } from './support.ts';
+import { expectErrorShape, expectRejected, expectUnchanged, send, snapshot, type BadCase, saved } from './support.ts';
 import { connect } from './mlSupport.ts';
 
 let example: RunningBackend;
@@ -22,7 +22,8 @@ afterAll(async () => {
   await Promise.all([example.close(), v2.close(), garbage.close()]);
 });
 
-const configJson = async (t: TestApp) => JSON.parse(await readFile(join(t.dir, 'config.json'), 'utf8')) as Record<string, any>;
+// config.json as saved (a store of its own on PostgreSQL).
+const configJson = async (t: TestApp) => (await saved(t)).settings as Record<string, any>;
 
 describe('/api/models', () => {
   let t: TestApp;
@@ -172,7 +173,7 @@ describe('/api/models', () => {
     const bare = await request(t.app).patch('/api/project').send({ ml_backend: v2.url });
     expect(bare.status).toBe(201);
     // No "name=": the project's name and 4 characters of a fresh uuid.
-    expect(bare.body.config.ml_backends[1]).toEqual({ url: v2.url, name: expect.stringMatching(/^default[0-9a-f]{4}$/) });
+    expect(bare.body.config.ml_backends[1]).toEqual({ url: v2.url, name: expect.stringMatching(new RegExp(`^${t.project.store.name}[0-9a-f]{4}$`)) });
     expect((await request(t.app).patch('/api/project').send({ ml_backend: `mymodel=${v2.url}` })).status).toBe(409);
   });
 

@@ -214,7 +214,8 @@ export async function saved(t: TestApp): Promise<Saved> {
     return {
       labelConfig: await readFile(join(t.dir, 'config.xml'), 'utf8'),
       settings: JSON.parse(await readFile(join(t.dir, 'config.json'), 'utf8')),
-      tasks: JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8')),
+      // No tasks.json yet (a folder made without one, never checkpointed): no tasks.
+      tasks: JSON.parse(await readFile(join(t.dir, 'tasks.json'), 'utf8').catch(() => '{}')),
       completions,
     };
   }
