@@ -4,13 +4,13 @@
 // shown; a config or instruction with </script> in it cannot break the page. Every test
 // fails on any page error or console error but the answers it expects.
 //
-// The pre-filled prediction comes with the imported task: the page takes it from the
-// task's predictions whichever way they got there (an ML backend's live prediction is the
-// same field of /api/project/next).
+// Pre-filled predictions: one imported with its task, and one a real ML backend (the
+// example model, trained through the API) stored by a prediction job.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchBrowser, lsfIdle, screenshotOnFailure, watchPage, type PageProblems } from '../helpers/browser.ts';
 import { resetProject, sentimentPrediction, startPageServer, type PageServer, type StoredTaskView } from './support.ts';
+import { startExampleBackend } from '../helpers/mlBackends.ts';
 
 const NO_MORE_DATA = 'No more data available for labeling';
 const NEXT_404 = { status: 404, path: /^\/api\/project\/next\/?$/ };
@@ -45,6 +45,45 @@ describe('the labeling page', () => {
   afterEach(async (test) => {
     if (test.task.result?.state === 'fail') await screenshotOnFailure(page, test.task.name);
     await page?.close();
+  });
+
+  it('pre-fills the prediction of a real ML backend (the example naive-Bayes model, trained and asked through the API)', async () => {
+    const backend = await startExampleBackend();
+    try {
+      const reviews = ['great food and friendly staff', 'terrible service, cold food', 'great staff, great food', 'cold and terrible'];
+      expect((await s.api('POST', '/api/project/import', reviews.map((text) => ({ text })))).status).toBe(201);
+      expect((await s.api('POST', '/api/models', { name: 'nb', url: backend.url })).status).toBe(201);
+      // Two completions to learn from, then a training and a prediction job.
+      for (const [id, label] of [[0, 'Positive'], [1, 'Negative']] as const) {
+        const made = await s.api('POST', `/api/tasks/${id}/completions`, { result: [{ from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: [label] } }] });
+        expect(made.status).toBe(201);
+      }
+      const waitJob = async (job: { id: string }) => {
+        for (let i = 0; i < 100; i++) {
+          const view = await s.api<{ status: string }>('GET', `/api/models/jobs/${job.id}`);
+          if (view.body.status !== 'running' && view.body.status !== 'queued') return view.body;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('job did not end');
+      };
+      expect(await waitJob((await s.api<{ job: { id: string } }>('POST', '/api/models/train')).body.job)).toMatchObject({ status: 'done' });
+      const predicting = await s.api<{ job: { id: string } }>('POST', '/api/models/predictions?mode=all_tasks');
+      expect(predicting.status).toBe(202);
+      expect(await waitJob(predicting.body.job)).toMatchObject({ status: 'done' });
+      const task2 = await s.api<{ predictions: { model_version: string; result: { value: { choices: string[] } }[] }[] }>('GET', '/api/tasks/2');
+      const predicted = task2.body.predictions[0]!.result[0]!.value.choices[0]!;
+      expect(predicted).toBe('Positive');
+
+      await page.goto(`${s.base}/`);
+      await lsfIdle(page);
+      await page.getByText('great staff, great food').waitFor();
+      expect(await choice(page, predicted).locator('input').isChecked()).toBe(true);
+      expect(await page.getByText(/Model \(/).first().isVisible()).toBe(true);
+      expect(problems.list).toEqual([]);
+    } finally {
+      await s.api('DELETE', '/api/models', { name: 'nb' });
+      await backend.close();
+    }
   });
 
   it('labels, skips, runs out of data, updates and deletes in explore mode (the §6 scenario)', async () => {
