@@ -19,12 +19,18 @@ import { dataRouter } from './http/data.ts';
 import { modelsRouter } from './http/models.ts';
 import { deprecatedRouter, rewriteDeprecatedRoutes } from './http/aliases.ts';
 import { pagesRouter } from './http/pages.ts';
+import { projectsRouter } from './http/projects.ts';
+import { currentProject, projectIfAny, resolveProject } from './http/projectScope.ts';
+import { Sessions } from './http/sessions.ts';
+import { ProjectRegistry } from './projects.ts';
 
 export interface AppDeps {
   settings: Settings;
   logger: Logger;
-  /** The project requests act on. */
-  project: ProjectContext;
+  /** The projects requests act on (one is made around `project` when not given). */
+  projects?: ProjectRegistry;
+  /** A project opened already, served as the default one (tests, embedding). */
+  project?: ProjectContext;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -49,8 +55,12 @@ export function createApp(deps: AppDeps): Express {
   // JSON bodies too, which is why this comes before the JSON parser of every route.
   app.use(CONFIG_ROUTES, configBody(settings.MAX_BODY_SIZE));
   app.use(jsonBody(settings.MAX_BODY_SIZE));
-  const ctx = () => deps.project;
-  // Health and version first among the routers: probes call them all day.
+  const projects = deps.projects ?? new ProjectRegistry(settings, logger, deps.project);
+  const sessions = settings.MULTI_SESSION ? new Sessions(projects) : undefined;
+  // Routes that choose their project themselves, then the request's project for the rest.
+  app.use(projectsRouter(projects, sessions));
+  app.use(resolveProject(projects, sessions));
+  const ctx = currentProject;
   app.use(miscRouter(ctx));
   app.use(deprecatedRouter(ctx));
   app.use(projectRouter(ctx));
@@ -62,6 +72,6 @@ export function createApp(deps: AppDeps): Express {
   app.use((req) => {
     throw new AppError('no_route', `No route ${req.method} ${req.path}`);
   });
-  app.use(errorHandler(() => deps.project.store.location));
+  app.use(errorHandler(() => projectIfAny()?.store.location ?? settings.PROJECTS_DIR));
   return app;
 }

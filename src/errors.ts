@@ -39,6 +39,8 @@ export const ERROR_CATALOGUE = {
   file_not_found: { status: 404, means: 'No such file under /data/.' },
   no_more_tasks: { status: 404, means: '/api/project/next has no unlabeled task free for this annotator.' },
   no_route: { status: 404, means: 'No route for this path.' },
+  project_not_found: { status: 404, means: 'No project of that name (?project=, a project switch); POST /api/projects creates one.' },
+  project_exists: { status: 409, means: 'POST /api/projects with the name of a project that exists.' },
   method_not_allowed: { status: 405, means: 'The route exists, not for this method; Allow lists the methods.' },
   ml_backend_exists: { status: 409, means: 'An ML backend of that name is already connected to the project.' },
   ml_job_running: { status: 409, means: 'A prediction job is already running or queued; job is that job (cancel it or wait).' },
@@ -58,6 +60,7 @@ export const ERROR_CATALOGUE = {
   ml_backend_unreachable: { status: 502, means: 'No ML backend could be reached (connection refused, DNS, or none answers /health); nothing was changed.' },
   ml_backend_failed: { status: 502, means: 'An ML backend answered with an error or with something that is not what its protocol says; detail quotes it.' },
   ml_backend_timeout: { status: 504, means: 'An ML backend did not answer within its timeout (ML_TIMEOUT_*).' },
+  project_unavailable: { status: 503, means: 'The project cannot be opened (a damaged folder); detail names it and why. Other projects keep serving.' },
   storage_unavailable: { status: 503, means: 'The project store cannot be written or reached (an I/O error); retry later.' },
   disk_full: { status: 507, means: 'The disk holding the project folder is full; nothing was changed. Writes resume once there is space.' },
 } as const satisfies Record<string, { status: number; means: string }>;

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { createApp } from './app.ts';
 import { createHttpServer, listen, ListenError } from './httpServer.ts';
 import { loadSettings, SettingsError } from './settings.ts';
-import { openProjectContext } from './projects.ts';
+import { ProjectRegistry } from './projects.ts';
 
 /** A repeat of the stop signal within this time is the same request to stop (see stop()). */
 const SAME_SIGNAL_MS = 1000;
@@ -44,14 +44,19 @@ async function main(): Promise<void> {
     console.error(msg);
   };
 
-  let project;
-  try {
-    project = await openProjectContext(settings, logger);
-  } catch (err) {
-    fatal((err as Error).message);
-    process.exit(1);
+  // The server's own project is opened before it listens, so a project it cannot open stops
+  // the start with the reason; in multi-session mode projects come with the sessions.
+  const projects = new ProjectRegistry(settings, logger);
+  let where = `${settings.PROJECTS_DIR}/<user>/<project> (multi-session)`;
+  if (!settings.MULTI_SESSION) {
+    try {
+      where = `project "${settings.PROJECT}" from ${(await projects.default()).store.location}`;
+    } catch (err) {
+      fatal((err as Error).message);
+      process.exit(1);
+    }
   }
-  const app = createApp({ settings, logger, project });
+  const app = createApp({ settings, logger, projects });
   const server = createHttpServer(app, settings);
   let port: number;
   try {
@@ -59,13 +64,13 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     fatal(err.message, { code: err.code });
-    // Nothing was written yet: release the lock without a checkpoint.
-    await project.store.close({ checkpoint: false }).catch(() => {});
+    // Nothing was written yet: release the lock (the checkpoint finds nothing to write).
+    await projects.close().catch(() => {});
     process.exit(1);
   }
   server.on('error', (err) => logger.error({ err }, 'server error'));
   const url = `http://${settings.HOST.includes(':') ? `[${settings.HOST}]` : settings.HOST}:${port}`; // [::1] for IPv6
-  logger.info(`Serving project "${settings.PROJECT}" from ${project.store.location} on ${url}`);
+  logger.info(`Serving ${where} on ${url}`);
   // PORT=0 lets the system choose: say which port, whatever the log level (tests and
   // scripts start servers this way, free of races over a port picked in advance).
   if (settings.PORT === 0) console.log(`listening on ${url}`);
@@ -85,10 +90,10 @@ async function main(): Promise<void> {
     stoppingSince = Date.now();
     logger.info(`${signal}: finishing requests in flight, then checkpointing`);
     server.close(() => {
-      // Background ML jobs stop first: what they stored is kept, and none writes after the store closed.
-      void project.ml
+      // Each project's background ML jobs stop before its store closes: what they stored is
+      // kept, and none writes after the store closed.
+      void projects
         .close()
-        .then(() => project.store.close())
         .then(() => {
           logger.info('stopped cleanly');
           process.exit(0);

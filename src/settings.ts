@@ -150,6 +150,13 @@ export const settingsSchema = z.object({
    * servers may share it); empty keeps them in folders under PROJECTS_DIR.
    */
   STORE_URL: z.string().default(''),
+  /**
+   * Multi-session mode (Label Studio 0.8's start-multi-session): every browser session gets
+   * a project of its own, under PROJECTS_DIR/<user uuid>/<project uuid>/.
+   */
+  MULTI_SESSION: bool.default(false),
+  /** Key that signs session cookies; empty: one made and kept in PROJECTS_DIR/.session-secret. */
+  SESSION_SECRET: z.string().default(''),
   /** Most data keys one task may hold (a 1,000,000-column CSV made every later check walk them). */
   MAX_DATA_KEYS: positiveInt.default(1000),
   /** Most tasks one import may create. */

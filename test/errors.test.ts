@@ -35,7 +35,9 @@ const EXPECTED: Record<ErrorCode, number> = {
   file_not_found: 404,
   no_more_tasks: 404,
   no_route: 404,
+  project_not_found: 404,
   method_not_allowed: 405,
+  project_exists: 409,
   ml_backend_exists: 409,
   ml_job_running: 409,
   ml_training_running: 409,
@@ -53,6 +55,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   ml_backend_unreachable: 502,
   ml_backend_failed: 502,
   ml_backend_timeout: 504,
+  project_unavailable: 503,
   storage_unavailable: 503,
   disk_full: 507,
 };

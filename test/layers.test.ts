@@ -12,9 +12,9 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 export const LAYERS: readonly (readonly string[])[] = [
   ['server.ts', 'httpServer.ts', 'copyProject.ts'],
   ['app.ts'],
-  ['projects.ts'],
   ['http'],
   ['pages'],
+  ['projects.ts'],
   ['services'],
   ['ml'],
   ['importers', 'exporters'],

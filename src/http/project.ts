@@ -21,10 +21,8 @@ export function projectRouter(ctx: () => ProjectContext): Router {
     get: async (_req, res) => {
       res.json(await serializeProject(ctx()));
     },
-    post: async (req, res) => {
-      if (req.query.new) {
-        throw new AppError('single_project', 'Creating projects needs multi-project mode; this server serves one project');
-      }
+    // POST ?new=1 is answered by http/projects.ts (before the project is resolved).
+    post: async (_req, res) => {
       res.json(await serializeProject(ctx()));
     },
     patch: async (req, res) => {

@@ -81,7 +81,7 @@ export async function serializeProject(ctx: ProjectContext): Promise<JsonObject>
     data_types: parsedOrNull(labelConfig)?.dataTypes ?? {},
     label_config_line: labelConfigLine(labelConfig),
     // Inverted, as 0.8's UI reads it: true in single-project mode.
-    multi_session_mode: true,
+    multi_session_mode: !ctx.settings.MULTI_SESSION,
   };
 }
 

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.ts';
 import { testSettings, type Settings } from '../../src/settings.ts';
-import { openProjectContext } from '../../src/projects.ts';
+import { openProjectContext, ProjectRegistry } from '../../src/projects.ts';
 import type { ProjectContext } from '../../src/services/context.ts';
 import { FolderStore } from '../../src/storage/folder/folderStore.ts';
 import { copyProject } from '../../src/storage/copy.ts';
@@ -65,22 +65,23 @@ export async function makeTestApp(
     await copyProject(folder, project.store);
     await folder.close({ checkpoint: false });
   }
+  // The app's projects: this one as the default, others (?project=, sessions) opened on use.
+  let registry = new ProjectRegistry(settings, logger, project);
   const t: TestApp = {
-    app: createApp({ settings, logger, project }),
+    app: createApp({ settings, logger, projects: registry }),
     project,
     settings,
     engine: ENGINE,
     dir,
     root,
     async reopen() {
-      await t.project.ml.close();
-      await t.project.store.close();
+      await registry.close();
       t.project = project = await openProjectContext(settings, logger);
-      t.app = createApp({ settings, logger, project: t.project });
+      registry = new ProjectRegistry(settings, logger, project);
+      t.app = createApp({ settings, logger, projects: registry });
     },
     async close() {
-      await t.project.ml.close();
-      await t.project.store.close();
+      await registry.close();
       await rm(root, { recursive: true, force: true });
     },
   };

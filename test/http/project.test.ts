@@ -112,7 +112,8 @@ describe('/api/project', () => {
         method: 'post',
         path: '/api/project?new=1&desc=Second',
         status: 400,
-        expected: { status: 400, detail: 'Creating projects needs multi-project mode; this server serves one project' },
+        code: 'single_project',
+        expected: { detail: 'Creating projects needs multi-session mode (MULTI_SESSION=1); in single-user mode use POST /api/projects {"name"}' },
       },
     ]);
   });
