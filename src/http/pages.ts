@@ -8,7 +8,8 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { ProjectContext } from '../services/context.ts';
 import { AppError } from '../errors.ts';
 import { FRONTEND } from '../pages/frontend.ts';
-import { renderErrorPage, renderPage, type PageFrame } from '../pages/layout.ts';
+import { pagePath, renderErrorPage, renderPage, type PageFrame } from '../pages/layout.ts';
+import { projectParam } from './projectScope.ts';
 import { labelConfigLine } from '../labelConfig/parse.ts';
 import { annotatorCookie } from './auth.ts';
 import { parseId } from './errors.ts';
@@ -104,7 +105,7 @@ export function pagesRouter(ctx: () => ProjectContext): Router {
 
   const frame = async (req: Request, res: Response, f: Omit<PageFrame, 'annotator' | 'counts'>): Promise<string> => {
     const counts = await ctx().store.counts();
-    return renderPage({ ...f, annotator: pageAnnotator(req, res), counts });
+    return renderPage({ ...f, project: projectParam(req), annotator: pageAnnotator(req, res), counts });
   };
 
   route(r, '/', {
@@ -117,7 +118,7 @@ export function pagesRouter(ctx: () => ProjectContext): Router {
         if (!(await c.store.get(taskId))) throw new AppError('not_found', `Task ${taskId} not found`);
       } else if ((await c.store.counts()).tasks === 0) {
         // Nothing to label yet: 0.8 sent people to its welcome page; ours is the import page.
-        return res.redirect(302, '/import');
+        return res.redirect(302, pagePath('/import', projectParam(req)));
       }
       const { settings, labelConfig } = await c.store.config();
       const html = await frame(req, res, {

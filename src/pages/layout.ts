@@ -16,6 +16,8 @@ export type PageName = (typeof PAGES)[number]['name'];
 
 export interface PageFrame {
   page: PageName;
+  /** The project a page opened with ?project=<name> works on: its links carry the name. */
+  project?: string;
   title: string;
   annotator: string;
   counts: { tasks: number; completed: number };
@@ -38,8 +40,14 @@ export function progressLine(counts: { tasks: number; completed: number }): stri
   );
 }
 
+/** A page's path, with ?project=<name> when the page works on a named project. */
+export function pagePath(path: string, project?: string): string {
+  return project === undefined ? path : `${path}?project=${encodeURIComponent(project)}`;
+}
+
 export function renderPage(f: PageFrame): string {
-  const nav = PAGES.map((p) => `<a href="${p.path}"${p.name === f.page ? ' class="active" aria-current="page"' : ''}>${p.title}</a>`).join('');
+  const nav = PAGES.map((p) => `<a href="${escapeHtml(pagePath(p.path, f.project))}"${p.name === f.page ? ' class="active" aria-current="page"' : ''}>${p.title}</a>`).join('');
+  const projectName = f.project === undefined ? '' : `<span class="project" title="The project these pages work on">Project: <b>${escapeHtml(f.project)}</b></span>`;
   const styles = [...(f.styles ?? []), '/static/css/pages.css'].map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('\n');
   const scripts = ['/static/js/common.js', ...f.scripts].map((src) => `<script src="${escapeHtml(src)}"></script>`).join('\n');
   return `<!doctype html>
@@ -53,8 +61,9 @@ ${styles}
 </head>
 <body class="page-${f.page}">
 <header class="top">
-  <a class="brand" href="/">labelstream</a>
+  <a class="brand" href="${escapeHtml(pagePath('/', f.project))}">labelstream</a>
   <nav>${nav}</nav>
+  ${projectName}
   ${progressLine(f.counts)}
   <span class="who">Annotator: <b id="annotator-name">${escapeHtml(f.annotator)}</b>
     <button type="button" id="annotator-change" class="link">change</button>

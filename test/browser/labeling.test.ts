@@ -159,6 +159,30 @@ describe('the labeling page', () => {
     expect(problems.list).toEqual([]);
   }, 60_000);
 
+  it('labels a named project when opened with ?project=<name>: its tasks, its counts, its links', async () => {
+    expect((await s.api('POST', '/api/projects', { name: 'cats', title: 'Cats' })).status).toBe(201);
+    expect((await s.api('POST', '/api/project/import?project=cats', [{ text: 'a cat task' }])).status).toBe(201);
+    expect((await s.api('POST', '/api/project/import', [{ text: 'a default task' }])).status).toBe(201);
+
+    await page.goto(`${s.base}/?project=cats`);
+    await lsfIdle(page);
+    await page.getByText('a cat task').waitFor();
+    expect(await page.locator('header .project b').textContent()).toBe('cats');
+    expect(await page.locator('header nav a', { hasText: 'Tasks' }).getAttribute('href')).toBe('/tasks?project=cats');
+    await choice(page, 'Negative').click();
+    const [submitted] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && /^\/api\/tasks\/0\/completions\/?$/.test(pathOf(r))),
+      page.click('.ls-submit-btn'),
+    ]);
+    expect(new URL(submitted.url()).searchParams.get('project')).toBe('cats');
+    await page.getByText(NO_MORE_DATA).waitFor();
+    await expect.poll(() => page.locator('#progress-done').textContent()).toBe('1');
+    const cat = await s.api<StoredTaskView>('GET', '/api/tasks/0?project=cats');
+    expect(cat.body.completions?.[0]?.result[0]?.value.choices).toEqual(['Negative']);
+    expect((await s.api<StoredTaskView>('GET', '/api/tasks/0')).body.completions ?? []).toEqual([]);
+    expect(problems.list).toEqual([]);
+  }, 60_000);
+
   it('gives each browser its own annotator: two browsers get two tasks, and a new name takes effect', async () => {
     await s.api('POST', '/api/project/import', [{ text: 'one' }, { text: 'two' }, { text: 'three' }]);
     const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });

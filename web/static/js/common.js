@@ -7,6 +7,16 @@
   var dataElement = document.getElementById('page-data');
   var data = dataElement ? JSON.parse(dataElement.textContent) : {};
 
+  // A page opened with ?project=<name> works on that project: every API request and every
+  // link to another page carries the name on.
+  var project = new URLSearchParams(location.search).get('project');
+
+  /** A path of ours with this page's ?project= added (when it has one). */
+  function scoped(path) {
+    if (!project) return path;
+    return path + (path.indexOf('?') >= 0 ? '&' : '?') + 'project=' + encodeURIComponent(project);
+  }
+
   /**
    * One API request. Resolves with {status, ok, body}: body is the parsed JSON, or the
    * text when the answer is not JSON. Rejects only when the server cannot be reached.
@@ -19,7 +29,7 @@
     }
     var res;
     try {
-      res = await fetch(path, init);
+      res = await fetch(scoped(path), init);
     } catch (err) {
       throw new Error('The server cannot be reached (' + err.message + ')');
     }
@@ -114,5 +124,5 @@
 
   setUpAnnotator();
 
-  window.LS = { data: data, api: api, errorText: errorText, el: el, refreshProgress: refreshProgress };
+  window.LS = { data: data, api: api, scoped: scoped, errorText: errorText, el: el, refreshProgress: refreshProgress };
 })();

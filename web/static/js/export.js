@@ -45,7 +45,7 @@
         message.className = 'message error';
         return;
       }
-      var link = el('a', { href: url, download: '' });
+      var link = el('a', { href: LS.scoped(url), download: '' });
       document.body.append(link);
       link.click();
       link.remove();

@@ -52,7 +52,7 @@
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
       var dedupe = document.getElementById('dedupe').checked ? '?dedupe=1' : '';
-      xhr.open('POST', '/api/project/import' + dedupe);
+      xhr.open('POST', LS.scoped('/api/project/import' + dedupe));
       xhr.setRequestHeader('Accept', 'application/json');
       if (contentType) xhr.setRequestHeader('Content-Type', contentType);
       upload.hidden = false;
@@ -92,7 +92,7 @@
       if (b.prediction_count) parts.push(b.prediction_count + ' predictions');
       if (b.skipped_count) parts.push(b.skipped_count + ' already there, skipped');
       result.className = 'ok';
-      result.replaceChildren(parts.join(', ') + ' in ' + b.duration + ' s. ', el('a', { href: '/tasks', text: 'See the tasks' }), ' or ', el('a', { href: '/', text: 'start labeling' }), '.');
+      result.replaceChildren(parts.join(', ') + ' in ' + b.duration + ' s. ', el('a', { href: LS.scoped('/tasks'), text: 'See the tasks' }), ' or ', el('a', { href: LS.scoped('/'), text: 'start labeling' }), '.');
       status.textContent = 'Done.';
       bar.max = 1;
       bar.value = 1;

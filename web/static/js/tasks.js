@@ -25,7 +25,7 @@
   function row(task) {
     var completions = (task.completions || []).length;
     var open = function () {
-      location.href = '/?task_id=' + task.id;
+      location.href = LS.scoped('/?task_id=' + task.id);
     };
     var remove = el('button', {
       type: 'button',
