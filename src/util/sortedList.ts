@@ -51,10 +51,12 @@ export class SortedList<T> {
       this.maxes.push(value);
       return;
     }
-    let c = this.chunkFor(value);
-    if (c === this.chunks.length) c--; // larger than everything: goes to the last chunk
+    const lastChunk = this.chunks.length - 1;
+    // Larger than everything (ids of an import, a start reading tasks in id order): appended.
+    const c = this.compare(value, this.maxes[lastChunk]!) > 0 ? lastChunk : Math.min(this.chunkFor(value), lastChunk);
     const chunk = this.chunks[c]!;
-    chunk.splice(SortedList.lowerBound(chunk, value, this.compare), 0, value);
+    if (c === lastChunk && this.compare(value, this.maxes[lastChunk]!) > 0) chunk.push(value);
+    else chunk.splice(SortedList.lowerBound(chunk, value, this.compare), 0, value);
     this.maxes[c] = chunk[chunk.length - 1]!;
     if (chunk.length > CHUNK * 2) {
       const tail = chunk.splice(CHUNK);

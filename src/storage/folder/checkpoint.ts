@@ -6,9 +6,13 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 import type { CompletionFile, JsonObject, Task } from '../../domain/types.ts';
 import { isJsonObject } from '../../domain/types.ts';
 import { DamagedFileError } from './journal.ts';
+import type { ByteRun } from './textTable.ts';
+import type { TaskFacts } from './projectState.ts';
+import { writeFileAtomic } from './atomicFile.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -34,17 +38,53 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Reads tasks.json; a missing file is an empty project, a damaged one throws. */
-export async function readTasksFile(path: string, onTask: (t: Task, text?: string) => void, wholeParseLimit = WHOLE_PARSE_LIMIT): Promise<void> {
-  if (!(await exists(path))) return;
+/** What the store does with the lines of our layout (readTasksFile). */
+export interface TaskLineReader {
+  /**
+   * A line of ours, `"<id>": <task JSON>,\n`, from start to end (the newline included) of a
+   * Buffer that is never reused: the store keeps these bytes as they are.
+   */
+  onLine(task: Task, buffer: Buffer, start: number, end: number): void;
+  /**
+   * The size and CRC-32 of the tasks.json the last checkpoint wrote (tasks.facts.json). When
+   * the file is that one, byte for byte, its lines were checked when they were stored: they
+   * go to onKnownLine by id, unparsed, and the store takes the indexes' facts from the file
+   * that says so.
+   */
+  known?: FileStamp;
+  onKnownLine(id: number, buffer: Buffer, start: number, end: number): void;
+}
+
+export interface FileStamp {
+  size: number;
+  crc32: number;
+}
+
+/** zlib.crc32 came in Node 20.15; without it no file is taken as known (every line is parsed). */
+const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/**
+ * Reads tasks.json; a missing file is an empty project, a damaged one throws. Each task
+ * goes to onTask with its JSON when the file has it as stored; with `lines`, those of our
+ * layout go there instead, as bytes. Returns true when the file was the known one (its
+ * lines went to lines.onKnownLine).
+ */
+export async function readTasksFile(
+  path: string,
+  onTask: (t: Task, text?: string) => void,
+  wholeParseLimit = WHOLE_PARSE_LIMIT,
+  lines?: TaskLineReader,
+): Promise<boolean> {
+  if (!(await exists(path))) return false;
   const size = (await stat(path)).size;
-  if (await isLineLayout(path)) return readLineLayout(path, onTask);
+  if (await isLineLayout(path)) return readLineLayout(path, onTask, lines);
   if (size <= wholeParseLimit) {
     const parsed = await parseObjectFile(path, 'is not a JSON object keyed by task id');
     for (const [k, v] of Object.entries(parsed)) onTask(toTask(path, k, v));
-    return;
+    return false;
   }
   await streamObject(path, onTask);
+  return false;
 }
 
 async function isLineLayout(path: string): Promise<boolean> {
@@ -58,20 +98,86 @@ async function isLineLayout(path: string): Promise<boolean> {
   }
 }
 
-const LINE_CHUNK = 4 * 1024 * 1024;
+/** How much of tasks.json is read at a time; the pieces become the store's task texts. */
+const LINE_CHUNK = 8 * 1024 * 1024;
 
 /**
- * Our layout, `"<id>": <task JSON>,` a line. Read in large chunks and split on newlines by
- * hand (readline made a string of every line and cost most of a start at a million
- * tasks); each task's JSON is decoded straight from the bytes and handed on as the text
- * the store keeps, with the object parsed from it for the indexes.
+ * The whole file in pieces of fresh Buffers (never reused: the store keeps them as its
+ * texts), with the file's size and CRC-32 (when zlib has it).
  */
-async function readLineLayout(path: string, onTask: (t: Task, text?: string) => void): Promise<void> {
+async function readPieces(path: string): Promise<{ pieces: Buffer[]; stamp?: FileStamp }> {
   const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const pieces: Buffer[] = [];
+    let position = 0;
+    let crc = 0;
+    const readAt = (at: number) => {
+      const want = Math.max(1, Math.min(LINE_CHUNK, size - at));
+      return fh.read(Buffer.allocUnsafeSlow(want), 0, want, at);
+    };
+    // The next piece is read (in libuv's threads) while this one is summed.
+    let next = readAt(0);
+    for (;;) {
+      const { buffer, bytesRead } = await next;
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      next = readAt(position);
+      const read = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      if (crc32) crc = crc32(read, crc);
+      pieces.push(read);
+    }
+    return { pieces, stamp: crc32 ? { size: position, crc32: crc } : undefined };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Calls back for each line of the pieces: the Buffer it lies in, its start and the index
+ * of its newline (the Buffer's end for a last line without one). A line cut between two
+ * pieces is copied into a Buffer of its own.
+ */
+function forEachLine(pieces: readonly Buffer[], onLine: (data: Buffer, start: number, nl: number) => void): void {
+  let cut: Buffer[] = [];
+  for (const piece of pieces) {
+    let start = 0;
+    let nl = piece.indexOf(0x0a, 0);
+    if (cut.length && nl >= 0) {
+      const joined = Buffer.concat([...cut, piece.subarray(0, nl + 1)]);
+      cut = [];
+      onLine(joined, 0, joined.length - 1);
+      start = nl + 1;
+      nl = piece.indexOf(0x0a, start);
+    }
+    for (; nl >= 0; nl = piece.indexOf(0x0a, start)) {
+      onLine(piece, start, nl);
+      start = nl + 1;
+    }
+    if (start < piece.length) cut.push(piece.subarray(start));
+  }
+  if (cut.length) {
+    const last = Buffer.concat(cut);
+    onLine(last, 0, last.length);
+  }
+}
+
+/**
+ * Our layout, `"<id>": <task JSON>,` a line. Read in large pieces and split on newlines by
+ * hand (readline made a string of every line and cost most of a start at a million
+ * tasks). When the file is the one the last checkpoint wrote (lines.known), lines are
+ * handed on by id unparsed. Otherwise each is parsed: a line of ours (the task's id inside
+ * it, data an object) goes to lines.onLine as bytes, kept without a copy; anything else
+ * (the last line, without its comma; lines edited by hand) is made a task for onTask.
+ */
+async function readLineLayout(path: string, onTask: (t: Task, text?: string) => void, lines?: TaskLineReader): Promise<boolean> {
+  const { pieces, stamp } = await readPieces(path);
+  const known = !!lines?.known && !!stamp && lines.known.size === stamp.size && lines.known.crc32 === stamp.crc32;
   let lineNo = 0;
   let closed = false;
-  const line = (data: Buffer, start: number, end: number) => {
+  const line = (data: Buffer, start: number, nl: number) => {
     lineNo++;
+    let end = nl;
     if (end > start && data[end - 1] === 0x0d) end--; // CRLF from an editor
     if (lineNo === 1) return; // "{"
     if (end - start === 1 && data[start] === 0x7d) {
@@ -79,11 +185,28 @@ async function readLineLayout(path: string, onTask: (t: Task, text?: string) => 
       return;
     }
     if (closed && end === start) return;
-    if (data[end - 1] === 0x2c) end--; // the comma between entries
+    const comma = data[end - 1] === 0x2c;
+    if (comma) end--; // the comma between entries
     // "123": {...}
     let i = start + 1;
     while (i < end && data[i]! >= 0x30 && data[i]! <= 0x39) i++;
-    if (data[start] === 0x22 && i > start + 1 && data[i] === 0x22 && data[i + 1] === 0x3a && data[i + 2] === 0x20) {
+    const ours = data[start] === 0x22 && i > start + 1 && data[i] === 0x22 && data[i + 1] === 0x3a && data[i + 2] === 0x20;
+    if (known) {
+      // Written by us and unchanged since: every entry line is ours. The last one has no
+      // comma; it is stored as the others are.
+      if (!ours) throw damaged(path, `line ${lineNo} is not a task line, yet the file matches tasks.facts.json`);
+      let id = 0;
+      for (let d = start + 1; d < i; d++) id = id * 10 + data[d]! - 0x30;
+      if (comma && end + 1 === nl) lines!.onKnownLine(id, data, start, nl + 1);
+      else {
+        const own = Buffer.allocUnsafeSlow(end - start + 2);
+        data.copy(own, 0, start, end);
+        own.write(',\n', end - start, 'latin1');
+        lines!.onKnownLine(id, own, 0, own.length);
+      }
+      return;
+    }
+    if (ours) {
       const key = data.toString('latin1', start + 1, i);
       const text = data.toString('utf8', i + 3, end);
       let value: unknown;
@@ -93,10 +216,12 @@ async function readLineLayout(path: string, onTask: (t: Task, text?: string) => 
         throw damaged(path, `line ${lineNo} does not parse (${(err as Error).message})`);
       }
       const id = Number(key);
-      // Our own lines hold the task as it is stored: keep their text. Anything else is
-      // made a task first (toTask) and stored as that task's JSON.
-      if (isJsonObject(value) && value.id === id && isJsonObject(value.data)) onTask(value as unknown as Task, text);
-      else onTask(toTask(path, key, value));
+      // Our own lines hold the task as it is stored: keep their bytes (or text). Anything
+      // else is made a task first (toTask) and stored as that task's JSON.
+      if (isJsonObject(value) && value.id === id && isJsonObject(value.data) && String(id) === key) {
+        if (lines && comma && end + 1 === nl) lines.onLine(value as unknown as Task, data, start, nl + 1);
+        else onTask(value as unknown as Task, text);
+      } else onTask(toTask(path, key, value));
       return;
     }
     // Not one entry of ours (edited by hand): read the line as part of an object.
@@ -108,29 +233,9 @@ async function readLineLayout(path: string, onTask: (t: Task, text?: string) => 
     }
     for (const [k, v] of Object.entries(entry as JsonObject)) onTask(toTask(path, k, v));
   };
-  try {
-    let carry: Buffer = Buffer.alloc(0);
-    let position = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(LINE_CHUNK);
-      const { bytesRead } = await fh.read(chunk, 0, LINE_CHUNK, position);
-      position += bytesRead;
-      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-      let start = 0;
-      for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
-        line(data, start, nl);
-        start = nl + 1;
-      }
-      if (bytesRead === 0) {
-        if (start < data.length) line(data, start, data.length);
-        break;
-      }
-      carry = Buffer.from(data.subarray(start));
-    }
-  } finally {
-    await fh.close();
-  }
+  forEachLine(pieces, line);
   if (!closed) throw damaged(path, 'ends before its closing "}"');
+  return known;
 }
 
 async function streamObject(path: string, onTask: (t: Task) => void): Promise<void> {
@@ -150,14 +255,63 @@ async function streamObject(path: string, onTask: (t: Task) => void): Promise<vo
   });
 }
 
-/** Lines of tasks.json in our layout from each task's JSON, for a streamed atomic write. */
-export function* tasksFileLines(tasks: readonly (readonly [id: number, json: string])[]): Generator<string> {
-  yield '{\n';
-  for (let i = 0; i < tasks.length; i++) {
-    const [id, json] = tasks[i]!;
-    yield `"${id}": ${json}${i === tasks.length - 1 ? '' : ','}\n`;
+/**
+ * tasks.json in our layout from the tasks' lines (`"<id>": <JSON>,\n` each, in id order)
+ * as runs of bytes in memory: written as they lie, the last line without its comma.
+ */
+export function* tasksFilePieces(runs: readonly ByteRun[]): Generator<Buffer> {
+  yield Buffer.from('{\n');
+  for (let i = 0; i < runs.length; i++) {
+    const { chunk, start, end } = runs[i]!;
+    if (i < runs.length - 1) yield chunk.subarray(start, end);
+    else {
+      yield chunk.subarray(start, end - 2); // ",\n"
+      yield Buffer.from('\n');
+    }
   }
-  yield '}\n';
+  yield Buffer.from('}\n');
+}
+
+/** Passes the pieces on, counting their size and CRC-32 into stamp (crc32 stays 0 without zlib.crc32). */
+export function* stampedPieces(pieces: Iterable<Buffer>, stamp: FileStamp): Generator<Buffer> {
+  for (const piece of pieces) {
+    stamp.size += piece.length;
+    if (crc32) stamp.crc32 = crc32(piece, stamp.crc32);
+    yield piece;
+  }
+}
+
+/** tasks.facts.json: the stamp of the tasks.json written with it and the indexes' facts of its tasks. */
+export async function writeTaskFacts(path: string, stamp: FileStamp, facts: TaskFacts): Promise<void> {
+  if (!crc32) return; // no stamp, no use
+  await writeFileAtomic(path, JSON.stringify({ size: stamp.size, crc32: stamp.crc32, dataKeys: facts.dataKeys, scores: facts.scores }));
+}
+
+/**
+ * tasks.facts.json, or undefined when it is missing or not as we write it: it is derived
+ * from tasks.json, which is then read line by line (slower, never wrong).
+ */
+export async function readTaskFacts(path: string): Promise<{ stamp: FileStamp; facts: TaskFacts } | undefined> {
+  let v: unknown;
+  try {
+    v = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isJsonObject(v) || typeof v.size !== 'number' || typeof v.crc32 !== 'number' || !Array.isArray(v.dataKeys) || !Array.isArray(v.scores)) return undefined;
+  const pairOf = (key: 'string' | 'number') => (p: unknown) => Array.isArray(p) && p.length === 2 && typeof p[0] === key && typeof p[1] === 'number';
+  if (!v.dataKeys.every(pairOf('string')) || !v.scores.every(pairOf('number'))) return undefined;
+  return { stamp: { size: v.size, crc32: v.crc32 }, facts: { dataKeys: v.dataKeys as TaskFacts['dataKeys'], scores: v.scores as TaskFacts['scores'] } };
+}
+
+/** A task's line in tasks.json as the store keeps it (tasksFilePieces writes these). */
+export function taskLine(id: number, json: string): string {
+  return `"${id}": ${json},\n`;
+}
+
+/** Bytes before a task's JSON in its line: `"<id>": `. */
+export function taskLinePrefix(id: number): number {
+  return String(id).length + 4;
 }
 
 /**

@@ -23,7 +23,7 @@ import { FolderUploads } from './uploads.ts';
 import { completionFileText } from '../../util/json.ts';
 import { forEachLimit } from '../../util/pool.ts';
 import { fsyncDir, writeFileAtomic } from './atomicFile.ts';
-import { readCompletionFiles, readJsonObjectFile, readTasksFile, tasksFileLines } from './checkpoint.ts';
+import { readCompletionFiles, readJsonObjectFile, readTaskFacts, readTasksFile, stampedPieces, tasksFilePieces, writeTaskFacts } from './checkpoint.ts';
 import { defaultSettings, DEFAULT_LABEL_CONFIG, withDefaults } from '../defaults.ts';
 import { DamagedFileError, Journal, readJournal, type Undo } from './journal.ts';
 import { isSystemError, storageError } from '../../errors.ts';
@@ -39,6 +39,8 @@ export const FILES = {
   journal: 'journal.jsonl',
   previousJournal: 'journal.prev.jsonl',
   completionIdMarks: 'completion-id-marks.json',
+  /** What the indexes need of the tasks in tasks.json, and that file's size and CRC-32: a start that finds the same file need not parse it. */
+  taskFacts: 'tasks.facts.json',
 } as const;
 
 /** One journal record: the whole new state of what changed. */
@@ -181,7 +183,13 @@ export class FolderStore implements ProjectStore {
       this.state.putFile(file);
       this.filesOnDisk.set(file.id, rel);
     });
-    await readTasksFile(this.path(FILES.tasks), (task, text) => this.state.putTask(task, text));
+    const facts = await readTaskFacts(this.path(FILES.taskFacts));
+    const known = await readTasksFile(this.path(FILES.tasks), (task, text) => this.state.putTask(task, text), undefined, {
+      onLine: (task, buffer, start, end) => this.state.putTaskLine(task, buffer, start, end),
+      known: facts?.stamp,
+      onKnownLine: (id, buffer, start, end) => this.state.putKnownTaskLine(id, buffer, start, end),
+    });
+    if (known) this.state.restoreTaskFacts(facts!.facts);
     const marks = await readJsonObjectFile(this.path(FILES.completionIdMarks));
     for (const [k, v] of Object.entries(marks ?? {})) if (typeof v === 'number') this.state.completionIdMarks.set(Number(k), v);
   }
@@ -496,14 +504,15 @@ export class FolderStore implements ProjectStore {
 
   private takeSnapshot() {
     const s = this.state;
-    // Texts as they are now (strings never change): writes that come meanwhile are not in it.
-    const tasks = this.tasksDirty ? s.page('id', 0, s.taskCount).map((id) => [id, s.taskText(id)!] as const) : null;
+    // Bytes as they are now (they are never overwritten): writes that come meanwhile are not in it.
+    const tasks = this.tasksDirty ? s.taskLineRuns() : null;
+    const taskFacts = this.tasksDirty ? s.taskFacts() : null;
     const files = [...this.dirtyFiles].map((id) => [id, s.fileText(id)] as const);
     const marks = this.marksDirty ? Object.fromEntries(s.completionIdMarks) : null;
     this.tasksDirty = false;
     this.marksDirty = false;
     this.dirtyFiles = new Set();
-    return { tasks, files, marks };
+    return { tasks, taskFacts, files, marks };
   }
 
   /** A checkpoint that failed: what its snapshot was to write is dirty again. */
@@ -530,7 +539,13 @@ export class FolderStore implements ProjectStore {
       }
     });
     if (snap.files.length) await fsyncDir(compDir);
-    if (snap.tasks) await writeFileAtomic(this.path(FILES.tasks), tasksFileLines(snap.tasks));
+    if (snap.tasks) {
+      const stamp = { size: 0, crc32: 0 };
+      await writeFileAtomic(this.path(FILES.tasks), stampedPieces(tasksFilePieces(snap.tasks), stamp));
+      // After tasks.json: a crash in between leaves facts of another file, which a start
+      // tells by the stamp (and then parses every line).
+      await writeTaskFacts(this.path(FILES.taskFacts), stamp, snap.taskFacts!);
+    }
     if (snap.marks) await writeFileAtomic(this.path(FILES.completionIdMarks), JSON.stringify(snap.marks));
     await this.writeConfigFiles();
   }
@@ -567,6 +582,9 @@ export class FolderStore implements ProjectStore {
         await unlink(prev);
         await fsyncDir(this.dir);
         this.previousJournalPending = false;
+        // Replaced and deleted texts leave dead bytes in memory; once they outweigh the
+        // live ones they are given back here, at most once per checkpoint.
+        this.state.compactTexts();
       } catch (err) {
         // What the snapshot held is still to be written; try again once the journal has
         // grown further (or at shutdown). A rotated journal stays until then, and is
