@@ -53,6 +53,8 @@ export interface TaskLineReader {
    */
   known?: FileStamp;
   onKnownLine(id: number, buffer: Buffer, start: number, end: number): void;
+  /** The file turned out not to be the known one: forget what onKnownLine took (it is read again). */
+  onKnownMismatch(): void;
 }
 
 export interface FileStamp {
@@ -102,81 +104,113 @@ async function isLineLayout(path: string): Promise<boolean> {
 const LINE_CHUNK = 8 * 1024 * 1024;
 
 /**
- * The whole file in pieces of fresh Buffers (never reused: the store keeps them as its
- * texts), with the file's size and CRC-32 (when zlib has it).
+ * Splits pieces of a file into lines: calls back with the Buffer a line lies in, its start
+ * and the index of its newline (the Buffer's end for a last line without one). A line cut
+ * between two pieces is copied into a Buffer of its own.
  */
-async function readPieces(path: string): Promise<{ pieces: Buffer[]; stamp?: FileStamp }> {
+class LineSplitter {
+  private cut: Buffer[] = [];
+
+  constructor(private readonly onLine: (data: Buffer, start: number, nl: number) => void) {}
+
+  push(piece: Buffer): void {
+    let start = 0;
+    let nl = piece.indexOf(0x0a, 0);
+    if (this.cut.length && nl >= 0) {
+      const joined = Buffer.concat([...this.cut, piece.subarray(0, nl + 1)]);
+      this.cut = [];
+      this.onLine(joined, 0, joined.length - 1);
+      start = nl + 1;
+      nl = piece.indexOf(0x0a, start);
+    }
+    for (; nl >= 0; nl = piece.indexOf(0x0a, start)) {
+      this.onLine(piece, start, nl);
+      start = nl + 1;
+    }
+    if (start < piece.length) this.cut.push(piece.subarray(start));
+  }
+
+  end(): void {
+    if (!this.cut.length) return;
+    const last = Buffer.concat(this.cut);
+    this.cut = [];
+    this.onLine(last, 0, last.length);
+  }
+}
+
+/**
+ * Our layout, `"<id>": <task JSON>,` a line. Read in large pieces (the next one read while
+ * this one is handled) and split on newlines by hand (readline made a string of every line
+ * and cost most of a start at a million tasks).
+ *
+ * When tasks.facts.json names a file of this size, the lines are taken as known: handed on
+ * by id, unparsed, while the file's CRC-32 is summed. If the sum then differs from the one
+ * the facts name (or a line is not one of ours), the file is not the one the checkpoint
+ * wrote: the store forgets what it took (lines.onKnownMismatch) and every line is read
+ * again, parsed. Parsed, a line of ours (the task's id inside it, data an object) goes to
+ * lines.onLine as bytes, kept without a copy; anything else (the last line, without its
+ * comma; lines edited by hand) is made a task for onTask.
+ */
+async function readLineLayout(path: string, onTask: (t: Task, text?: string) => void, lines?: TaskLineReader): Promise<boolean> {
   const fh = await open(path, 'r');
+  const pieces: Buffer[] = [];
+  let known: boolean;
+  let knownFailed = false;
+  let crc = 0;
+  let parse: LineParser;
   try {
     const size = (await fh.stat()).size;
-    const pieces: Buffer[] = [];
-    let position = 0;
-    let crc = 0;
+    known = !!(lines?.known && crc32 && lines.known.size === size);
+    parse = lineParser(path, onTask, lines, known, () => (knownFailed = true));
+    const splitter = new LineSplitter(parse.line);
     const readAt = (at: number) => {
       const want = Math.max(1, Math.min(LINE_CHUNK, size - at));
       return fh.read(Buffer.allocUnsafeSlow(want), 0, want, at);
     };
-    // The next piece is read (in libuv's threads) while this one is summed.
+    let position = 0;
     let next = readAt(0);
     for (;;) {
       const { buffer, bytesRead } = await next;
       if (bytesRead === 0) break;
       position += bytesRead;
       next = readAt(position);
-      const read = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
-      if (crc32) crc = crc32(read, crc);
-      pieces.push(read);
+      const piece = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      if (known) {
+        crc = crc32!(piece, crc);
+        pieces.push(piece); // for a second reading, should the file not be the known one
+      }
+      splitter.push(piece);
     }
-    return { pieces, stamp: crc32 ? { size: position, crc32: crc } : undefined };
+    splitter.end();
   } finally {
     await fh.close();
   }
+  if (known && (knownFailed || crc !== lines!.known!.crc32)) {
+    lines!.onKnownMismatch();
+    known = false;
+    parse = lineParser(path, onTask, lines, false, () => {});
+    const splitter = new LineSplitter(parse.line);
+    for (const piece of pieces) splitter.push(piece);
+    splitter.end();
+  }
+  if (!parse.closed()) throw damaged(path, 'ends before its closing "}"');
+  return known;
 }
 
-/**
- * Calls back for each line of the pieces: the Buffer it lies in, its start and the index
- * of its newline (the Buffer's end for a last line without one). A line cut between two
- * pieces is copied into a Buffer of its own.
- */
-function forEachLine(pieces: readonly Buffer[], onLine: (data: Buffer, start: number, nl: number) => void): void {
-  let cut: Buffer[] = [];
-  for (const piece of pieces) {
-    let start = 0;
-    let nl = piece.indexOf(0x0a, 0);
-    if (cut.length && nl >= 0) {
-      const joined = Buffer.concat([...cut, piece.subarray(0, nl + 1)]);
-      cut = [];
-      onLine(joined, 0, joined.length - 1);
-      start = nl + 1;
-      nl = piece.indexOf(0x0a, start);
-    }
-    for (; nl >= 0; nl = piece.indexOf(0x0a, start)) {
-      onLine(piece, start, nl);
-      start = nl + 1;
-    }
-    if (start < piece.length) cut.push(piece.subarray(start));
-  }
-  if (cut.length) {
-    const last = Buffer.concat(cut);
-    onLine(last, 0, last.length);
-  }
+interface LineParser {
+  line(data: Buffer, start: number, nl: number): void;
+  /** Whether the closing "}" was seen. */
+  closed(): boolean;
 }
 
-/**
- * Our layout, `"<id>": <task JSON>,` a line. Read in large pieces and split on newlines by
- * hand (readline made a string of every line and cost most of a start at a million
- * tasks). When the file is the one the last checkpoint wrote (lines.known), lines are
- * handed on by id unparsed. Otherwise each is parsed: a line of ours (the task's id inside
- * it, data an object) goes to lines.onLine as bytes, kept without a copy; anything else
- * (the last line, without its comma; lines edited by hand) is made a task for onTask.
- */
-async function readLineLayout(path: string, onTask: (t: Task, text?: string) => void, lines?: TaskLineReader): Promise<boolean> {
-  const { pieces, stamp } = await readPieces(path);
-  const known = !!lines?.known && !!stamp && lines.known.size === stamp.size && lines.known.crc32 === stamp.crc32;
+/** Handles the lines of tasks.json in our layout, known (unparsed) or not (see readLineLayout). */
+function lineParser(path: string, onTask: (t: Task, text?: string) => void, lines: TaskLineReader | undefined, known: boolean, notKnown: () => void): LineParser {
   let lineNo = 0;
   let closed = false;
+  let failed = false;
   const line = (data: Buffer, start: number, nl: number) => {
     lineNo++;
+    if (failed) return;
     let end = nl;
     if (end > start && data[end - 1] === 0x0d) end--; // CRLF from an editor
     if (lineNo === 1) return; // "{"
@@ -192,9 +226,13 @@ async function readLineLayout(path: string, onTask: (t: Task, text?: string) => 
     while (i < end && data[i]! >= 0x30 && data[i]! <= 0x39) i++;
     const ours = data[start] === 0x22 && i > start + 1 && data[i] === 0x22 && data[i + 1] === 0x3a && data[i + 2] === 0x20;
     if (known) {
-      // Written by us and unchanged since: every entry line is ours. The last one has no
-      // comma; it is stored as the others are.
-      if (!ours) throw damaged(path, `line ${lineNo} is not a task line, yet the file matches tasks.facts.json`);
+      // Written by us: every entry line is ours. The last one has no comma; it is stored
+      // as the others are.
+      if (!ours || i - start > 16) {
+        failed = true; // not the file the facts were written with: it is read again, parsed
+        notKnown();
+        return;
+      }
       let id = 0;
       for (let d = start + 1; d < i; d++) id = id * 10 + data[d]! - 0x30;
       if (comma && end + 1 === nl) lines!.onKnownLine(id, data, start, nl + 1);
@@ -233,9 +271,7 @@ async function readLineLayout(path: string, onTask: (t: Task, text?: string) => 
     }
     for (const [k, v] of Object.entries(entry as JsonObject)) onTask(toTask(path, k, v));
   };
-  forEachLine(pieces, line);
-  if (!closed) throw damaged(path, 'ends before its closing "}"');
-  return known;
+  return { line, closed: () => closed };
 }
 
 async function streamObject(path: string, onTask: (t: Task) => void): Promise<void> {
@@ -284,7 +320,7 @@ export function* stampedPieces(pieces: Iterable<Buffer>, stamp: FileStamp): Gene
 /** tasks.facts.json: the stamp of the tasks.json written with it and the indexes' facts of its tasks. */
 export async function writeTaskFacts(path: string, stamp: FileStamp, facts: TaskFacts): Promise<void> {
   if (!crc32) return; // no stamp, no use
-  await writeFileAtomic(path, JSON.stringify({ size: stamp.size, crc32: stamp.crc32, dataKeys: facts.dataKeys, scores: facts.scores }));
+  await writeFileAtomic(path, JSON.stringify({ size: stamp.size, crc32: stamp.crc32, count: facts.count, dataKeys: facts.dataKeys, scores: facts.scores }));
 }
 
 /**
@@ -298,10 +334,11 @@ export async function readTaskFacts(path: string): Promise<{ stamp: FileStamp; f
   } catch {
     return undefined;
   }
-  if (!isJsonObject(v) || typeof v.size !== 'number' || typeof v.crc32 !== 'number' || !Array.isArray(v.dataKeys) || !Array.isArray(v.scores)) return undefined;
+  if (!isJsonObject(v) || typeof v.size !== 'number' || typeof v.crc32 !== 'number' || typeof v.count !== 'number') return undefined;
+  if (!Array.isArray(v.dataKeys) || !Array.isArray(v.scores)) return undefined;
   const pairOf = (key: 'string' | 'number') => (p: unknown) => Array.isArray(p) && p.length === 2 && typeof p[0] === key && typeof p[1] === 'number';
   if (!v.dataKeys.every(pairOf('string')) || !v.scores.every(pairOf('number'))) return undefined;
-  return { stamp: { size: v.size, crc32: v.crc32 }, facts: { dataKeys: v.dataKeys as TaskFacts['dataKeys'], scores: v.scores as TaskFacts['scores'] } };
+  return { stamp: { size: v.size, crc32: v.crc32 }, facts: { count: v.count, dataKeys: v.dataKeys as TaskFacts['dataKeys'], scores: v.scores as TaskFacts['scores'] } };
 }
 
 /** A task's line in tasks.json as the store keeps it (tasksFilePieces writes these). */

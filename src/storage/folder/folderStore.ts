@@ -96,6 +96,8 @@ export class FolderStore implements ProjectStore {
   /** Journal size that starts the next checkpoint (pushed further after a failed one). */
   private checkpointAtBytes = 0;
   private closed = false;
+  /** Whether this start took tasks.json for the one the last checkpoint wrote (tasks.facts.json), unparsed. */
+  tasksFileKnown = false;
   private configWrites: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -184,12 +186,16 @@ export class FolderStore implements ProjectStore {
       this.filesOnDisk.set(file.id, rel);
     });
     const facts = await readTaskFacts(this.path(FILES.taskFacts));
+    // Capped: the file says how many, but a damaged one must not make us ask for the moon.
+    if (facts && Number.isInteger(facts.facts.count)) this.state.reserveTasks(Math.min(Math.max(0, facts.facts.count), 1 << 26));
     const known = await readTasksFile(this.path(FILES.tasks), (task, text) => this.state.putTask(task, text), undefined, {
       onLine: (task, buffer, start, end) => this.state.putTaskLine(task, buffer, start, end),
       known: facts?.stamp,
       onKnownLine: (id, buffer, start, end) => this.state.putKnownTaskLine(id, buffer, start, end),
+      onKnownMismatch: () => this.state.forgetTasks(),
     });
     if (known) this.state.restoreTaskFacts(facts!.facts);
+    this.tasksFileKnown = known;
     const marks = await readJsonObjectFile(this.path(FILES.completionIdMarks));
     for (const [k, v] of Object.entries(marks ?? {})) if (typeof v === 'number') this.state.completionIdMarks.set(Number(k), v);
   }
@@ -525,29 +531,38 @@ export class FolderStore implements ProjectStore {
   private async writeCheckpointFiles(snap: ReturnType<FolderStore['takeSnapshot']>): Promise<void> {
     const compDir = this.path(FILES.completions);
     await mkdir(compDir, { recursive: true });
-    // Many small files, each replaced atomically; their fsyncs overlap, one folder fsync ends them.
-    await forEachLimit(snap.files, 32, async ([id, file]) => {
-      const onDisk = this.filesOnDisk.get(id);
-      if (file) {
-        const rel = `${id}.json`;
-        await writeFileAtomic(join(compDir, rel), completionFileText(JSON.parse(file)), { syncDir: false });
-        if (onDisk && onDisk !== rel) await unlink(join(compDir, onDisk)).catch(() => {});
-        this.filesOnDisk.set(id, rel);
-      } else if (onDisk) {
-        await unlink(join(compDir, onDisk)).catch(() => {});
-        this.filesOnDisk.delete(id);
-      }
-    });
-    if (snap.files.length) await fsyncDir(compDir);
-    if (snap.tasks) {
+    const files = async () => {
+      // Many small files, each replaced atomically; their fsyncs overlap, one folder fsync ends them.
+      await forEachLimit(snap.files, 32, async ([id, file]) => {
+        const onDisk = this.filesOnDisk.get(id);
+        if (file) {
+          const rel = `${id}.json`;
+          await writeFileAtomic(join(compDir, rel), completionFileText(JSON.parse(file)), { syncDir: false });
+          if (onDisk && onDisk !== rel) await unlink(join(compDir, onDisk)).catch(() => {});
+          this.filesOnDisk.set(id, rel);
+        } else if (onDisk) {
+          await unlink(join(compDir, onDisk)).catch(() => {});
+          this.filesOnDisk.delete(id);
+        }
+      });
+      if (snap.files.length) await fsyncDir(compDir);
+    };
+    const tasks = async () => {
+      if (!snap.tasks) return;
       const stamp = { size: 0, crc32: 0 };
       await writeFileAtomic(this.path(FILES.tasks), stampedPieces(tasksFilePieces(snap.tasks), stamp));
       // After tasks.json: a crash in between leaves facts of another file, which a start
       // tells by the stamp (and then parses every line).
       await writeTaskFacts(this.path(FILES.taskFacts), stamp, snap.taskFacts!);
-    }
-    if (snap.marks) await writeFileAtomic(this.path(FILES.completionIdMarks), JSON.stringify(snap.marks));
-    await this.writeConfigFiles();
+    };
+    const marks = async () => {
+      if (snap.marks) await writeFileAtomic(this.path(FILES.completionIdMarks), JSON.stringify(snap.marks));
+    };
+    // Side by side: the disk flushes of the small files overlap the large write. Each file
+    // is replaced atomically, and the journal that has all of it stays until every one is
+    // written, so the order among them does not matter.
+    const results = await Promise.allSettled([files(), tasks(), marks(), this.writeConfigFiles()]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
   /**

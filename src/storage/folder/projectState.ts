@@ -21,6 +21,8 @@ import { taskLine, taskLinePrefix } from './checkpoint.ts';
 
 /** Data keys with the number of tasks that have each, and each scored task's mean prediction score. */
 export interface TaskFacts {
+  /** How many tasks (a start makes room for them at once). */
+  count: number;
   dataKeys: [key: string, tasks: number][];
   scores: [id: number, score: number][];
 }
@@ -294,7 +296,12 @@ export class ProjectState {
 
   /** What the indexes know of the tasks' contents, for tasks.facts.json (restoreTaskFacts reads it back). */
   taskFacts(): TaskFacts {
-    return { dataKeys: [...this.dataKeyCounts], scores: [...this.predictionScore] };
+    return { count: this.taskCount, dataKeys: [...this.dataKeyCounts], scores: [...this.predictionScore] };
+  }
+
+  /** Makes room for this many tasks (ids mostly below it) before they are put. */
+  reserveTasks(n: number): void {
+    this.taskLines.reserve(n);
   }
 
   /** The facts of the tasks put with putKnownTaskLine, as taskFacts gave them when the file was written. */
@@ -345,6 +352,20 @@ export class ProjectState {
       if (max > 0) this.completionIdMarks.set(id, max);
       this.deleteFile(id);
     }
+  }
+
+  /**
+   * Forgets every task and what the indexes know of them, keeping the completion files (a
+   * start that took tasks.json for known, and found it was not, reads it again).
+   */
+  forgetTasks(): void {
+    this.taskLines.clear();
+    this.meta.clear();
+    this.scores.clear();
+    this.predictionScore.clear();
+    this.dataHashes = undefined;
+    for (const list of [this.ids, this.uncompleted, this.completedTimed, this.completedTimedDesc, this.completedUntimed, this.byCancelledAsc, this.byCancelledDesc, this.byScore, this.byScoreDesc]) list.clear();
+    this.dataKeyCounts.clear();
   }
 
   /** A project emptied of tasks starts over: ids from 0, no remembered completion ids. */

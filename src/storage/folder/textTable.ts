@@ -224,8 +224,18 @@ export class TextTable {
     this.liveBytes += length;
   }
 
-  private grow(): void {
-    const n = this.chunkOf.length * 2;
+  /** Makes room for n texts with ids below n at once (a start that knows how many it reads). */
+  reserve(n: number): void {
+    if (n > this.chunkOf.length) this.grow(n);
+    if (n > this.denseSlots.length) {
+      const grown = new Uint32Array(n);
+      grown.set(this.denseSlots);
+      this.denseSlots = grown;
+    }
+  }
+
+  private grow(atLeast = 0): void {
+    const n = Math.max(this.chunkOf.length * 2, atLeast);
     const widen = (a: Uint32Array) => {
       const b = new Uint32Array(n);
       b.set(a);
