@@ -2,7 +2,7 @@
 // tasks.json ({"<id>": task}) and completions/<id>.json. We write tasks.json one task
 // a line, which is still the JSON object 0.8 reads and which we read back line by line;
 // a tasks.json laid out otherwise (0.8 writes one line) is parsed whole or streamed.
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
@@ -102,6 +102,8 @@ async function isLineLayout(path: string): Promise<boolean> {
 
 /** How much of tasks.json is read at a time; the pieces become the store's task texts. */
 const LINE_CHUNK = 8 * 1024 * 1024;
+/** The largest allocation the pieces are cut from. */
+const BLOCK = 1024 * 1024 * 1024;
 
 /**
  * Splits pieces of a file into lines: calls back with the Buffer a line lies in, its start
@@ -163,9 +165,20 @@ async function readLineLayout(path: string, onTask: (t: Task, text?: string) => 
     known = !!(lines?.known && crc32 && lines.known.size === size);
     parse = lineParser(path, onTask, lines, known, () => (knownFailed = true));
     const splitter = new LineSplitter(parse.line);
+    // Pieces are views of one large allocation (up to BLOCK): each allocation of memory
+    // outside the heap can start a collection, and a few hundred of them cost more than
+    // the reading.
+    let block: Buffer | undefined;
+    let blockUsed = 0;
     const readAt = (at: number) => {
       const want = Math.max(1, Math.min(LINE_CHUNK, size - at));
-      return fh.read(Buffer.allocUnsafeSlow(want), 0, want, at);
+      if (!block || block.length - blockUsed < want) {
+        block = Buffer.allocUnsafeSlow(Math.max(want, Math.min(BLOCK, size - at)));
+        blockUsed = 0;
+      }
+      const piece = block.subarray(blockUsed, blockUsed + want);
+      blockUsed += want;
+      return fh.read(piece, 0, want, at);
     };
     let position = 0;
     let next = readAt(0);
@@ -366,12 +379,31 @@ export async function readCompletionFiles(dir: string, onFile: (file: Completion
   // Read synchronously: this runs before the server listens, and for hundreds of
   // thousands of small files the promise API's per-file bookkeeping (open, fstat, read,
   // close as separate round trips) costs several times the reading itself.
+  const scratch = Buffer.allocUnsafe(SMALL_FILE);
   for (const path of paths) {
-    const parsed = objectFromText(path, readFileSync(path, 'utf8'));
+    const parsed = objectFromText(path, readSmallFile(path, scratch));
     const id = Number(path.slice(path.lastIndexOf('/') + 1, -'.json'.length));
     const completions = Array.isArray(parsed.completions) ? parsed.completions : [];
     onFile({ ...parsed, id, data: isJsonObject(parsed.data) ? parsed.data : {}, completions } as CompletionFile, relative(dir, path));
   }
+}
+
+/** Files below this size are read with one read(2) into a scratch Buffer. */
+const SMALL_FILE = 64 * 1024;
+
+/**
+ * A file's text: open, one read, close (readFileSync also asks the size first, a fourth
+ * round trip into the kernel for each of many small files). Larger files are read whole.
+ */
+function readSmallFile(path: string, scratch: Buffer): string {
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, scratch, 0, scratch.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return n < scratch.length ? scratch.toString('utf8', 0, n) : readFileSync(path, 'utf8');
 }
 
 /** A file that must hold one JSON object; anything else is damage, named with the file. */
