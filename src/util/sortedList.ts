@@ -141,9 +141,18 @@ export class SortedList<T> {
   slice(start: number, count: number, descending = false): T[] {
     const out: T[] = [];
     if (count <= 0) return out;
-    for (const v of descending ? this.iterateReversed(start) : this.iterate(start)) {
-      out.push(v);
-      if (out.length >= count) break;
+    // Plain loops over the chunks (a page is served per request: no generator objects).
+    let skip = start;
+    const n = this.chunks.length;
+    for (let k = 0; k < n && out.length < count; k++) {
+      const chunk = this.chunks[descending ? n - 1 - k : k]!;
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      if (descending) for (let i = chunk.length - 1 - skip; i >= 0 && out.length < count; i--) out.push(chunk[i]!);
+      else for (let i = skip; i < chunk.length && out.length < count; i++) out.push(chunk[i]!);
+      skip = 0;
     }
     return out;
   }

@@ -194,14 +194,7 @@ export class ProjectState {
 
   /** Ids of one page of tasks in the given order. */
   page(order: TaskOrder, offset: number, limit: number): number[] {
-    const parts: [SortedList<number>, boolean][] = {
-      id: [[this.ids, false]],
-      '-id': [[this.ids, true]],
-      completed_at: [[this.completedTimed, false], [this.completedUntimed, false], [this.uncompleted, false]],
-      '-completed_at': [[this.completedTimedDesc, false], [this.completedUntimed, false], [this.uncompleted, false]],
-      has_cancelled_completions: [[this.byCancelledAsc, false], [this.uncompleted, false]],
-      '-has_cancelled_completions': [[this.byCancelledDesc, false], [this.uncompleted, false]],
-    }[order] as [SortedList<number>, boolean][];
+    const parts = this.orderParts(order);
     const out: number[] = [];
     let skip = offset;
     for (const [list, descending] of parts) {
@@ -216,6 +209,24 @@ export class ProjectState {
       skip = 0;
     }
     return out;
+  }
+
+  /** The lists one order is made of, one after the other (each ascending, or read backwards). */
+  private orderParts(order: TaskOrder): [SortedList<number>, boolean][] {
+    switch (order) {
+      case 'id':
+        return [[this.ids, false]];
+      case '-id':
+        return [[this.ids, true]];
+      case 'completed_at':
+        return [[this.completedTimed, false], [this.completedUntimed, false], [this.uncompleted, false]];
+      case '-completed_at':
+        return [[this.completedTimedDesc, false], [this.completedUntimed, false], [this.uncompleted, false]];
+      case 'has_cancelled_completions':
+        return [[this.byCancelledAsc, false], [this.uncompleted, false]];
+      case '-has_cancelled_completions':
+        return [[this.byCancelledDesc, false], [this.uncompleted, false]];
+    }
   }
 
   /** Unlabeled task ids in ascending order (for sequential sampling). */
