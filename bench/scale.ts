@@ -6,8 +6,8 @@
 //      first 10; the server's RSS after the import;
 //   3. p50/p99 with one client (keep-alive, one request at a time) of next, a task page in
 //      -completed_at order, one task, and /api/health;
-//   4. shutdown time (SIGTERM to exit), restart time (spawn to health answering), RSS
-//      after the restart.
+//   4. shutdown time (SIGTERM to exit), restart time (spawn to health answering), their sum
+//      (the issue's "SIGTERM → health answers again"), RSS after the restart.
 // Runs the compiled server (dist/, as npm start does; `npm run build` after changes).
 // Usage: npx tsx bench/scale.ts [tasks=1000000] [requests=3000]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -93,8 +93,10 @@ const reads = {
 // 4. Shutdown and restart.
 let t0 = performance.now();
 server.proc.kill('SIGTERM');
-await waitForExit(server.proc);
+const shutdownCode = await waitForExit(server.proc);
 const shutdownS = (performance.now() - t0) / 1000;
+// A shutdown that failed its checkpoint is quick and makes the next start slow: not a figure.
+if (shutdownCode !== 0) throw new Error(`shutdown exited with ${shutdownCode}:\n${server.output()}`);
 t0 = performance.now();
 server = await startServer(env(root), 120_000, { dist: true });
 const restartS = (performance.now() - t0) / 1000;
@@ -116,7 +118,8 @@ const rows: [string, string, string][] = [
   ['/api/health p50 / p99 (this project)', `${ms(reads.health.p50)} / ${ms(reads.health.p99)}`, ''],
   ['/api/health p50 / p99 (empty server)', `${ms(emptyHealth.p50)} / ${ms(emptyHealth.p99)}`, 'the reference'],
   ['shutdown (SIGTERM → exit)', `${shutdownS.toFixed(1)} s`, '≤ 3 s'],
-  ['restart (spawn → health answers)', `${restartS.toFixed(1)} s`, '≤ 4 s'],
+  ['restart (spawn → health answers)', `${restartS.toFixed(1)} s`, ''],
+  ['SIGTERM → health answers again (shutdown + restart)', `${(shutdownS + restartS).toFixed(1)} s`, '≤ 4 s'],
 ];
 console.log(`\n${total.toLocaleString('en')} tasks (${BATCH.toLocaleString('en')}-task batches, ~200-byte texts, 1% labeled); ${requests} requests per read`);
 console.log(`| figure | measured | target |\n|---|---|---|`);

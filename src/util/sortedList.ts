@@ -51,10 +51,12 @@ export class SortedList<T> {
       this.maxes.push(value);
       return;
     }
-    let c = this.chunkFor(value);
-    if (c === this.chunks.length) c--; // larger than everything: goes to the last chunk
+    const lastChunk = this.chunks.length - 1;
+    // Larger than everything (ids of an import, a start reading tasks in id order): appended.
+    const c = this.compare(value, this.maxes[lastChunk]!) > 0 ? lastChunk : Math.min(this.chunkFor(value), lastChunk);
     const chunk = this.chunks[c]!;
-    chunk.splice(SortedList.lowerBound(chunk, value, this.compare), 0, value);
+    if (c === lastChunk && this.compare(value, this.maxes[lastChunk]!) > 0) chunk.push(value);
+    else chunk.splice(SortedList.lowerBound(chunk, value, this.compare), 0, value);
     this.maxes[c] = chunk[chunk.length - 1]!;
     if (chunk.length > CHUNK * 2) {
       const tail = chunk.splice(CHUNK);
@@ -139,9 +141,18 @@ export class SortedList<T> {
   slice(start: number, count: number, descending = false): T[] {
     const out: T[] = [];
     if (count <= 0) return out;
-    for (const v of descending ? this.iterateReversed(start) : this.iterate(start)) {
-      out.push(v);
-      if (out.length >= count) break;
+    // Plain loops over the chunks (a page is served per request: no generator objects).
+    let skip = start;
+    const n = this.chunks.length;
+    for (let k = 0; k < n && out.length < count; k++) {
+      const chunk = this.chunks[descending ? n - 1 - k : k]!;
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      if (descending) for (let i = chunk.length - 1 - skip; i >= 0 && out.length < count; i--) out.push(chunk[i]!);
+      else for (let i = skip; i < chunk.length && out.length < count; i++) out.push(chunk[i]!);
+      skip = 0;
     }
     return out;
   }

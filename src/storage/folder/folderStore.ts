@@ -23,7 +23,7 @@ import { FolderUploads } from './uploads.ts';
 import { completionFileText } from '../../util/json.ts';
 import { forEachLimit } from '../../util/pool.ts';
 import { fsyncDir, writeFileAtomic } from './atomicFile.ts';
-import { readCompletionFiles, readJsonObjectFile, readTasksFile, tasksFileLines } from './checkpoint.ts';
+import { readCompletionFiles, readJsonObjectFile, readTaskFacts, readTasksFile, stampedPieces, tasksFilePieces, writeTaskFacts } from './checkpoint.ts';
 import { defaultSettings, DEFAULT_LABEL_CONFIG, withDefaults } from '../defaults.ts';
 import { DamagedFileError, Journal, readJournal, type Undo } from './journal.ts';
 import { isSystemError, storageError } from '../../errors.ts';
@@ -39,6 +39,8 @@ export const FILES = {
   journal: 'journal.jsonl',
   previousJournal: 'journal.prev.jsonl',
   completionIdMarks: 'completion-id-marks.json',
+  /** What the indexes need of the tasks in tasks.json, and that file's size and CRC-32: a start that finds the same file need not parse it. */
+  taskFacts: 'tasks.facts.json',
 } as const;
 
 /** One journal record: the whole new state of what changed. */
@@ -94,6 +96,8 @@ export class FolderStore implements ProjectStore {
   /** Journal size that starts the next checkpoint (pushed further after a failed one). */
   private checkpointAtBytes = 0;
   private closed = false;
+  /** Whether this start took tasks.json for the one the last checkpoint wrote (tasks.facts.json), unparsed. */
+  tasksFileKnown = false;
   private configWrites: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -181,7 +185,17 @@ export class FolderStore implements ProjectStore {
       this.state.putFile(file);
       this.filesOnDisk.set(file.id, rel);
     });
-    await readTasksFile(this.path(FILES.tasks), (task, text) => this.state.putTask(task, text));
+    const facts = await readTaskFacts(this.path(FILES.taskFacts));
+    // Capped: the file says how many, but a damaged one must not make us ask for the moon.
+    if (facts && Number.isInteger(facts.facts.count)) this.state.reserveTasks(Math.min(Math.max(0, facts.facts.count), 1 << 26));
+    const known = await readTasksFile(this.path(FILES.tasks), (task, text) => this.state.putTask(task, text), undefined, {
+      onLine: (task, buffer, start, end) => this.state.putTaskLine(task, buffer, start, end),
+      known: facts?.stamp,
+      onKnownLine: (id, buffer, start, end) => this.state.putKnownTaskLine(id, buffer, start, end),
+      onKnownMismatch: () => this.state.forgetTasks(),
+    });
+    if (known) this.state.restoreTaskFacts(facts!.facts);
+    this.tasksFileKnown = known;
     const marks = await readJsonObjectFile(this.path(FILES.completionIdMarks));
     for (const [k, v] of Object.entries(marks ?? {})) if (typeof v === 'number') this.state.completionIdMarks.set(Number(k), v);
   }
@@ -496,14 +510,15 @@ export class FolderStore implements ProjectStore {
 
   private takeSnapshot() {
     const s = this.state;
-    // Texts as they are now (strings never change): writes that come meanwhile are not in it.
-    const tasks = this.tasksDirty ? s.page('id', 0, s.taskCount).map((id) => [id, s.taskText(id)!] as const) : null;
+    // Bytes as they are now (they are never overwritten): writes that come meanwhile are not in it.
+    const tasks = this.tasksDirty ? s.taskLineRuns() : null;
+    const taskFacts = this.tasksDirty ? s.taskFacts() : null;
     const files = [...this.dirtyFiles].map((id) => [id, s.fileText(id)] as const);
     const marks = this.marksDirty ? Object.fromEntries(s.completionIdMarks) : null;
     this.tasksDirty = false;
     this.marksDirty = false;
     this.dirtyFiles = new Set();
-    return { tasks, files, marks };
+    return { tasks, taskFacts, files, marks };
   }
 
   /** A checkpoint that failed: what its snapshot was to write is dirty again. */
@@ -516,23 +531,38 @@ export class FolderStore implements ProjectStore {
   private async writeCheckpointFiles(snap: ReturnType<FolderStore['takeSnapshot']>): Promise<void> {
     const compDir = this.path(FILES.completions);
     await mkdir(compDir, { recursive: true });
-    // Many small files, each replaced atomically; their fsyncs overlap, one folder fsync ends them.
-    await forEachLimit(snap.files, 32, async ([id, file]) => {
-      const onDisk = this.filesOnDisk.get(id);
-      if (file) {
-        const rel = `${id}.json`;
-        await writeFileAtomic(join(compDir, rel), completionFileText(JSON.parse(file)), { syncDir: false });
-        if (onDisk && onDisk !== rel) await unlink(join(compDir, onDisk)).catch(() => {});
-        this.filesOnDisk.set(id, rel);
-      } else if (onDisk) {
-        await unlink(join(compDir, onDisk)).catch(() => {});
-        this.filesOnDisk.delete(id);
-      }
-    });
-    if (snap.files.length) await fsyncDir(compDir);
-    if (snap.tasks) await writeFileAtomic(this.path(FILES.tasks), tasksFileLines(snap.tasks));
-    if (snap.marks) await writeFileAtomic(this.path(FILES.completionIdMarks), JSON.stringify(snap.marks));
-    await this.writeConfigFiles();
+    const files = async () => {
+      // Many small files, each replaced atomically; their fsyncs overlap, one folder fsync ends them.
+      await forEachLimit(snap.files, 32, async ([id, file]) => {
+        const onDisk = this.filesOnDisk.get(id);
+        if (file) {
+          const rel = `${id}.json`;
+          await writeFileAtomic(join(compDir, rel), completionFileText(JSON.parse(file)), { syncDir: false });
+          if (onDisk && onDisk !== rel) await unlink(join(compDir, onDisk)).catch(() => {});
+          this.filesOnDisk.set(id, rel);
+        } else if (onDisk) {
+          await unlink(join(compDir, onDisk)).catch(() => {});
+          this.filesOnDisk.delete(id);
+        }
+      });
+      if (snap.files.length) await fsyncDir(compDir);
+    };
+    const tasks = async () => {
+      if (!snap.tasks) return;
+      const stamp = { size: 0, crc32: 0 };
+      await writeFileAtomic(this.path(FILES.tasks), stampedPieces(tasksFilePieces(snap.tasks), stamp));
+      // After tasks.json: a crash in between leaves facts of another file, which a start
+      // tells by the stamp (and then parses every line).
+      await writeTaskFacts(this.path(FILES.taskFacts), stamp, snap.taskFacts!);
+    };
+    const marks = async () => {
+      if (snap.marks) await writeFileAtomic(this.path(FILES.completionIdMarks), JSON.stringify(snap.marks));
+    };
+    // Side by side: the disk flushes of the small files overlap the large write. Each file
+    // is replaced atomically, and the journal that has all of it stays until every one is
+    // written, so the order among them does not matter.
+    const results = await Promise.allSettled([files(), tasks(), marks(), this.writeConfigFiles()]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
   /**
@@ -567,6 +597,9 @@ export class FolderStore implements ProjectStore {
         await unlink(prev);
         await fsyncDir(this.dir);
         this.previousJournalPending = false;
+        // Replaced and deleted texts leave dead bytes in memory; once they outweigh the
+        // live ones they are given back here, at most once per checkpoint.
+        this.state.compactTexts();
       } catch (err) {
         // What the snapshot held is still to be written; try again once the journal has
         // grown further (or at shutdown). A rotated journal stays until then, and is

@@ -2,17 +2,30 @@
 // pages in each order, next-task candidates, counts and the schema facts config
 // validation needs. Pure data: no I/O here, so it is the same during replay and serving.
 //
-// Tasks and completion files are kept as their JSON text and parsed when read (a
-// 300-byte task parses in about a microsecond): a string costs about its bytes, where the
-// same task as objects cost several times that and made the collector's work grow with
-// the project. What the indexes need of each (data keys, prediction score, completion
-// times) is taken when the record is put, while it is an object anyway.
+// Tasks and completion files are kept as their JSON text, as UTF-8 bytes in a TextTable
+// (a few large Buffers), and parsed when read (a 300-byte task parses in about a
+// microsecond): the project costs about its bytes, where the same tasks as objects, or as a
+// million strings, cost several times that and made the collector's work grow with the
+// project. A task is kept as its line of tasks.json (`"<id>": <JSON>,`), so a checkpoint
+// writes the file from these bytes and a start keeps the bytes it read. What the indexes
+// need of each (data keys, prediction score, completion times) is taken when the record is
+// put, while it is an object anyway.
 import type { CompletionFile, Json, JsonObject, ProjectSettings, Task } from '../../domain/types.ts';
 import { dataHash } from '../../domain/dataHash.ts';
 import { sortKeysDeep } from '../../util/json.ts';
 import { isCancelled } from '../../domain/types.ts';
 import { SortedList } from '../../util/sortedList.ts';
 import type { OutputSchema, TaskOrder } from '../store.ts';
+import { TextTable, type ByteRun } from './textTable.ts';
+import { taskLine, taskLinePrefix } from './checkpoint.ts';
+
+/** Data keys with the number of tasks that have each, and each scored task's mean prediction score. */
+export interface TaskFacts {
+  /** How many tasks (a start makes room for them at once). */
+  count: number;
+  dataKeys: [key: string, tasks: number][];
+  scores: [id: number, score: number][];
+}
 
 /** What a completed task is sorted by. at = last created_at, null when unknown ("undefined"). */
 interface CompletionMeta {
@@ -50,10 +63,10 @@ function bump(map: Map<string, number>, key: string, by: number): void {
 }
 
 export class ProjectState {
-  /** Each task's JSON (its tasks.json entry). */
-  private readonly taskJson = new Map<number, string>();
+  /** Each task's line of tasks.json: `"<id>": <JSON>,` and a newline. */
+  private readonly taskLines = new TextTable();
   /** Each completions/<id>.json's content as compact JSON, keys sorted as 0.8 stores them. */
-  private readonly fileJson = new Map<number, string>();
+  private readonly fileJson = new TextTable();
   /** Completion times and skips of every file (whether its task exists or not yet). */
   private readonly fileMeta = new Map<number, CompletionMeta>();
   /** Mean prediction score of every task with predictions. */
@@ -100,11 +113,11 @@ export class ProjectState {
   // ---- reads ----
 
   get taskCount(): number {
-    return this.taskJson.size;
+    return this.taskLines.size;
   }
 
   hasTask(id: number): boolean {
-    return this.taskJson.has(id);
+    return this.taskLines.has(id);
   }
 
   hasFile(id: number): boolean {
@@ -113,22 +126,36 @@ export class ProjectState {
 
   /** The task, parsed afresh (callers may keep or change it). */
   task(id: number): Task | undefined {
-    const text = this.taskJson.get(id);
+    const text = this.taskText(id);
     return text === undefined ? undefined : (JSON.parse(text) as Task);
   }
 
   file(id: number): CompletionFile | undefined {
-    const text = this.fileJson.get(id);
+    const text = this.fileJson.text(id);
     return text === undefined ? undefined : (JSON.parse(text) as CompletionFile);
   }
 
   /** The task's JSON as stored (checkpoints write it as it is). */
   taskText(id: number): string | undefined {
-    return this.taskJson.get(id);
+    return this.taskLines.text(id, taskLinePrefix(id), 2);
   }
 
   fileText(id: number): string | undefined {
-    return this.fileJson.get(id);
+    return this.fileJson.text(id);
+  }
+
+  /**
+   * The lines of tasks.json for every task in id order, as runs of the bytes in memory.
+   * They stay as they are whatever changes later (bytes are never overwritten).
+   */
+  taskLineRuns(): ByteRun[] {
+    return this.taskLines.ranges();
+  }
+
+  /** Gives back the bytes of replaced and deleted texts once they are many (a copy of the live ones). */
+  compactTexts(): void {
+    if (this.taskLines.wasteful) this.taskLines.compact();
+    if (this.fileJson.wasteful) this.fileJson.compact();
   }
 
   get fileCount(): number {
@@ -137,14 +164,14 @@ export class ProjectState {
 
   /** Ids of the completion files, in no order. */
   fileIdsUnordered(): Iterable<number> {
-    return this.fileJson.keys();
+    return this.fileJson.ids();
   }
 
   /** Which tasks have data with one of these hashes (the index is built on first use). */
   hashesPresent(hashes: readonly string[]): Set<string> {
     if (!this.dataHashes) {
       this.dataHashes = new Map();
-      for (const [id, text] of this.taskJson) this.dataHashes.set(id, dataHash((JSON.parse(text) as Task).data));
+      for (const id of this.taskLines.ids()) this.dataHashes.set(id, dataHash(this.task(id)!.data));
     }
     const wanted = new Set(hashes);
     const found = new Set<string>();
@@ -167,14 +194,7 @@ export class ProjectState {
 
   /** Ids of one page of tasks in the given order. */
   page(order: TaskOrder, offset: number, limit: number): number[] {
-    const parts: [SortedList<number>, boolean][] = {
-      id: [[this.ids, false]],
-      '-id': [[this.ids, true]],
-      completed_at: [[this.completedTimed, false], [this.completedUntimed, false], [this.uncompleted, false]],
-      '-completed_at': [[this.completedTimedDesc, false], [this.completedUntimed, false], [this.uncompleted, false]],
-      has_cancelled_completions: [[this.byCancelledAsc, false], [this.uncompleted, false]],
-      '-has_cancelled_completions': [[this.byCancelledDesc, false], [this.uncompleted, false]],
-    }[order] as [SortedList<number>, boolean][];
+    const parts = this.orderParts(order);
     const out: number[] = [];
     let skip = offset;
     for (const [list, descending] of parts) {
@@ -189,6 +209,24 @@ export class ProjectState {
       skip = 0;
     }
     return out;
+  }
+
+  /** The lists one order is made of, one after the other (each ascending, or read backwards). */
+  private orderParts(order: TaskOrder): [SortedList<number>, boolean][] {
+    switch (order) {
+      case 'id':
+        return [[this.ids, false]];
+      case '-id':
+        return [[this.ids, true]];
+      case 'completed_at':
+        return [[this.completedTimed, false], [this.completedUntimed, false], [this.uncompleted, false]];
+      case '-completed_at':
+        return [[this.completedTimedDesc, false], [this.completedUntimed, false], [this.uncompleted, false]];
+      case 'has_cancelled_completions':
+        return [[this.byCancelledAsc, false], [this.uncompleted, false]];
+      case '-has_cancelled_completions':
+        return [[this.byCancelledDesc, false], [this.uncompleted, false]];
+    }
   }
 
   /** Unlabeled task ids in ascending order (for sequential sampling). */
@@ -215,7 +253,7 @@ export class ProjectState {
    * looked at, not every key any task ever had, which config checks used to walk.
    */
   commonDataKeys(): string[] {
-    const n = this.taskJson.size;
+    const n = this.taskLines.size;
     const firstId = this.ids.first();
     const first = firstId === undefined ? undefined : this.task(firstId);
     if (!first) return [];
@@ -237,40 +275,81 @@ export class ProjectState {
 
   /** Ids of every completions file, ascending (export reads these). */
   fileIds(): number[] {
-    return [...this.fileJson.keys()].sort(byNumber);
+    return [...this.fileJson.ids()].sort(byNumber);
   }
 
   // ---- changes: each keeps every index in step ----
 
   /** Stores a task; `text` is its JSON when the caller has it already (read from tasks.json). */
   putTask(task: Task, text = JSON.stringify(task)): void {
-    const old = this.taskJson.get(task.id);
-    if (old !== undefined) this.unindexTask(task.id, JSON.parse(old) as Task);
-    this.taskJson.set(task.id, text);
+    if (this.taskLines.has(task.id)) this.unindexTask(task.id, this.task(task.id)!);
+    this.taskLines.put(task.id, taskLine(task.id, text));
     this.indexTask(task);
   }
 
+  /** Stores a task whose line of tasks.json lies in `buffer` (read from the file, never reused). */
+  putTaskLine(task: Task, buffer: Buffer, start: number, end: number): void {
+    if (this.taskLines.has(task.id)) this.unindexTask(task.id, this.task(task.id)!);
+    this.taskLines.putBytes(task.id, buffer, start, end);
+    this.indexTask(task);
+  }
+
+  /**
+   * Stores a task line that a checkpoint wrote and nobody changed since (tasks.json matches
+   * tasks.facts.json): not parsed; its data keys and score come with restoreTaskFacts.
+   */
+  putKnownTaskLine(id: number, buffer: Buffer, start: number, end: number): void {
+    this.taskLines.putBytes(id, buffer, start, end);
+    this.ids.add(id);
+    if (this.fileJson.has(id)) this.markCompleted(id);
+    else this.addUncompleted(id);
+  }
+
+  /** What the indexes know of the tasks' contents, for tasks.facts.json (restoreTaskFacts reads it back). */
+  taskFacts(): TaskFacts {
+    return { count: this.taskCount, dataKeys: [...this.dataKeyCounts], scores: [...this.predictionScore] };
+  }
+
+  /** Makes room for this many tasks (ids mostly below it) before they are put. */
+  reserveTasks(n: number): void {
+    this.taskLines.reserve(n);
+  }
+
+  /** The facts of the tasks put with putKnownTaskLine, as taskFacts gave them when the file was written. */
+  restoreTaskFacts(facts: TaskFacts): void {
+    for (const [key, n] of facts.dataKeys) bump(this.dataKeyCounts, key, n);
+    for (const [id, score] of facts.scores) {
+      if (!this.taskLines.has(id)) continue;
+      this.predictionScore.set(id, score);
+      if (this.uncompleted.has(id)) {
+        this.scores.set(id, score);
+        this.byScore.add(id);
+        this.byScoreDesc.add(id);
+      }
+    }
+  }
+
   deleteTask(id: number): void {
-    const old = this.taskJson.get(id);
     this.deleteFile(id);
-    if (old === undefined) return;
-    this.unindexTask(id, JSON.parse(old) as Task);
-    this.taskJson.delete(id);
+    if (!this.taskLines.has(id)) return;
+    const old = this.task(id)!;
+    this.unindexTask(id, old);
+    this.taskLines.delete(id);
   }
 
   /** Stores a completions file with its keys sorted, as 0.8 writes it (a restart reads it back so). */
   putFile(file: CompletionFile, text = JSON.stringify(sortKeysDeep(file))): void {
     this.deleteFile(file.id);
-    this.fileJson.set(file.id, text);
+    this.fileJson.put(file.id, text);
     this.fileMeta.set(file.id, completionMeta(file));
     this.countOutputs(file, 1);
-    if (this.taskJson.has(file.id)) this.markCompleted(file.id);
+    if (this.taskLines.has(file.id)) this.markCompleted(file.id);
   }
 
   deleteFile(id: number): void {
-    const old = this.fileJson.get(id);
-    if (old === undefined) return;
-    this.countOutputs(JSON.parse(old) as CompletionFile, -1);
+    if (!this.fileJson.has(id)) return;
+    const old = this.file(id)!;
+    this.countOutputs(old, -1);
     if (this.meta.has(id)) this.unmarkCompleted(id);
     this.fileJson.delete(id);
     this.fileMeta.delete(id);
@@ -278,7 +357,7 @@ export class ProjectState {
 
   /** Deletes every completions file; the highest id of each is remembered, never given again. */
   clearFiles(): void {
-    for (const id of [...this.fileJson.keys()]) {
+    for (const id of [...this.fileJson.ids()]) {
       const file = this.file(id)!;
       const max = Math.max(this.completionIdMarks.get(id) ?? 0, ...file.completions.map((c) => (typeof c.id === 'number' ? c.id : 0)));
       if (max > 0) this.completionIdMarks.set(id, max);
@@ -286,11 +365,26 @@ export class ProjectState {
     }
   }
 
+  /**
+   * Forgets every task and what the indexes know of them, keeping the completion files (a
+   * start that took tasks.json for known, and found it was not, reads it again).
+   */
+  forgetTasks(): void {
+    this.taskLines.clear();
+    this.meta.clear();
+    this.scores.clear();
+    this.predictionScore.clear();
+    this.dataHashes = undefined;
+    for (const list of [this.ids, this.uncompleted, this.completedTimed, this.completedTimedDesc, this.completedUntimed, this.byCancelledAsc, this.byCancelledDesc, this.byScore, this.byScoreDesc]) list.clear();
+    this.dataKeyCounts.clear();
+  }
+
   /** A project emptied of tasks starts over: ids from 0, no remembered completion ids. */
   clearTasks(): void {
     this.clearFiles();
     this.completionIdMarks.clear();
-    this.taskJson.clear();
+    this.taskLines.clear();
+    this.fileJson.clear();
     this.meta.clear();
     this.scores.clear();
     this.predictionScore.clear();
@@ -363,7 +457,7 @@ export class ProjectState {
     this.byCancelledAsc.delete(id);
     this.byCancelledDesc.delete(id);
     this.meta.delete(id);
-    if (backToUncompleted && this.taskJson.has(id)) this.addUncompleted(id);
+    if (backToUncompleted && this.taskLines.has(id)) this.addUncompleted(id);
   }
 
   private countOutputs(file: CompletionFile, by: number): void {
