@@ -31,6 +31,12 @@ export interface AppDeps {
   projects?: ProjectRegistry;
   /** A project opened already, served as the default one (tests, embedding). */
   project?: ProjectContext;
+  /**
+   * Label Studio 0.8's deprecated routes (api.md §5.23). 0.8 registered them only when
+   * started from its command line, so do we: the entries (npm start, `labelstream start`)
+   * turn them on; an app embedded through createApp has none unless asked.
+   */
+  deprecatedRoutes?: boolean;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -50,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(refuseForeignHosts(settings));
   app.use(refuseCrossSiteWrites(settings));
   app.use(basicAuth(settings));
-  app.use(rewriteDeprecatedRoutes);
+  if (deps.deprecatedRoutes) app.use(rewriteDeprecatedRoutes);
   // Config routes read at most about 2 MB, whatever MAX_BODY_SIZE allows elsewhere; their
   // JSON bodies too, which is why this comes before the JSON parser of every route.
   app.use(CONFIG_ROUTES, configBody(settings.MAX_BODY_SIZE));
@@ -62,7 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(resolveProject(projects, sessions));
   const ctx = currentProject;
   app.use(miscRouter(ctx));
-  app.use(deprecatedRouter(ctx));
+  if (deps.deprecatedRoutes) app.use(deprecatedRouter(ctx));
   app.use(projectRouter(ctx));
   app.use(tasksRouter(ctx));
   app.use(modelsRouter(ctx));

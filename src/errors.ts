@@ -42,6 +42,7 @@ export const ERROR_CATALOGUE = {
   project_not_found: { status: 404, means: 'No project of that name (?project=, a project switch); POST /api/projects creates one.' },
   project_exists: { status: 409, means: 'POST /api/projects with the name of a project that exists.' },
   method_not_allowed: { status: 405, means: 'The route exists, not for this method; Allow lists the methods.' },
+  upload_conflict: { status: 409, means: 'An uploaded file\'s name (<md5>-<name>) is taken by a file with other bytes (an md5 collision); nothing was imported.' },
   ml_backend_exists: { status: 409, means: 'An ML backend of that name is already connected to the project.' },
   ml_job_running: { status: 409, means: 'A prediction job is already running or queued; job is that job (cancel it or wait).' },
   ml_training_running: { status: 409, means: 'A training job is running (here or in the backend); a new one is not started.' },

@@ -230,8 +230,14 @@ export type Settings = Readonly<z.output<typeof settingsSchema>>;
 
 export class SettingsError extends Error {}
 
-/** Parses the environment; throws SettingsError naming each bad variable. */
-export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+export type SettingName = keyof typeof settingsSchema.shape;
+
+/**
+ * Parses the environment; throws SettingsError naming each bad variable. `fromOptions`
+ * names the command-line option a value came from (the CLI puts its options over the
+ * environment under the settings' names), so a bad one is reported as that option.
+ */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, fromOptions: Partial<Record<SettingName, string>> = {}): Settings {
   const input: Record<string, string> = {};
   for (const key of Object.keys(settingsSchema.shape)) {
     const v = env[key];
@@ -247,11 +253,17 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     })
     .safeParse(input);
   if (!parsed.success) {
+    let fromCommandLine = false;
     const lines = parsed.error.issues.map((i) => {
       const key = String(i.path[0]);
+      const option = fromOptions[key as SettingName];
+      if (option) {
+        fromCommandLine = true;
+        return `${option}=${JSON.stringify(input[key])} (${key}): ${i.message}`;
+      }
       return `${i.path.join('.')}${key in input ? `=${JSON.stringify(input[key])}` : ' (default)'}: ${i.message}`;
     });
-    throw new SettingsError(`Bad setting in the environment:\n  ${lines.join('\n  ')}`);
+    throw new SettingsError(`Bad setting ${fromCommandLine ? 'on the command line' : 'in the environment'}:\n  ${lines.join('\n  ')}`);
   }
   return Object.freeze(parsed.data);
 }

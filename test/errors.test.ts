@@ -39,6 +39,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   project_exists: 409,
   ml_backend_exists: 409,
+  upload_conflict: 409,
   ml_job_running: 409,
   ml_training_running: 409,
   body_too_large: 413,

@@ -10,7 +10,8 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /** Top to bottom; each entry a folder or a file directly under src/. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['server.ts', 'httpServer.ts', 'copyProject.ts'],
+  ['cli.ts', 'cli'],
+  ['server.ts', 'serve.ts', 'httpServer.ts', 'copyProject.ts'],
   ['app.ts'],
   ['http'],
   ['pages'],

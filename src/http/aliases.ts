@@ -1,12 +1,15 @@
 // Label Studio 0.8's deprecated routes (api.md §5.23), kept because old scripts call
-// them. Most are the same handler under an old path: the request is re-pointed before
-// routing. The two whose answers differ are answered here.
+// them; registered only when the server is started from a command line (createApp's
+// deprecatedRoutes), as 0.8 did. Most are the same handler under an old path: the request
+// is re-pointed before routing. Those whose answers differ are answered here, and
+// /upload/<file>, which old tasks.json files still point at.
 import { Router, type RequestHandler } from 'express';
 import type { ProjectContext } from '../services/context.ts';
 import { completedTaskIds } from '../services/completions.ts';
 import { removeBackend } from '../services/models.ts';
 import { isJsonObject } from '../domain/types.ts';
 import { sandbox } from './securityHeaders.ts';
+import { after, serveUpload } from './data.ts';
 
 /** `query`, when given, replaces the request's query string. */
 const REWRITES: { method: string; from: RegExp; to: string; query?: string }[] = [
@@ -47,6 +50,10 @@ export function deprecatedRouter(ctx: () => ProjectContext): Router {
   r.get('/api/projects/1/expert_instruction', async (_req, res) => {
     const { settings } = await ctx().store.config();
     sandbox(res).type('text/html').send(String(settings.instruction ?? ''));
+  });
+  r.get(/^\/upload\/.*/, (req, res) => {
+    ctx().log.warn({ path: req.path }, 'GET /upload/<file> is deprecated; use /data/upload/<file>');
+    return serveUpload(ctx(), after(req, '/upload/'), req, res);
   });
   return r;
 }

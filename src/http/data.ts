@@ -1,6 +1,6 @@
 // GET /data/upload/<file>: files stored by imports (api.md §5.22), with range requests
-// (audio and video players seek with them). GET /upload/<file> is 0.8's deprecated alias
-// (§5.23), kept because old tasks.json files still point at it. GET /data/<path>?d=<dir>
+// (audio and video players seek with them); its deprecated alias /upload/<file> is in
+// aliases.ts. GET /data/<path>?d=<dir>
 // serves local files when ALLOW_SERVING_LOCAL_FILES is on (0.8's image-dir/audio-dir
 // tasks). Every path is confined to its folder: 0.8 served /data/upload/../config.json.
 import { Router, type Request, type Response } from 'express';
@@ -56,7 +56,7 @@ async function serveFrom(root: string, requested: string, res: Response): Promis
 }
 
 /** The path after a prefix, still percent-encoded (Express does not decode req.path). */
-function after(req: Request, prefix: string): string {
+export function after(req: Request, prefix: string): string {
   return req.path.slice(prefix.length);
 }
 
@@ -64,7 +64,7 @@ function after(req: Request, prefix: string): string {
  * A stored upload, whatever the engine keeps it in: its type from the extension, one byte
  * range when asked (audio and video players seek with them), 416 for a range past the end.
  */
-async function serveUpload(ctx: ProjectContext, requested: string, req: Request, res: Response): Promise<void> {
+export async function serveUpload(ctx: ProjectContext, requested: string, req: Request, res: Response): Promise<void> {
   let name: string;
   try {
     name = decodeURIComponent(requested);
@@ -107,11 +107,6 @@ export function dataRouter(ctx: () => ProjectContext): Router {
   const r = Router();
 
   r.get(/^\/data\/upload\/.*/, (req, res) => serveUpload(ctx(), after(req, '/data/upload/'), req, res));
-
-  r.get(/^\/upload\/.*/, (req, res) => {
-    ctx().log.warn({ path: req.path }, 'GET /upload/<file> is deprecated; use /data/upload/<file>');
-    return serveUpload(ctx(), after(req, '/upload/'), req, res);
-  });
 
   r.get(/^\/data\/.+/, (req, res) => {
     const c = ctx();

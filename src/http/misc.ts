@@ -12,6 +12,12 @@ import { configTemplates } from '../labelConfig/templates.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
+/** What GET /version answers (and `labelstream version` prints). */
+export function versionInfo(): Record<string, unknown> {
+  // 0.8 sent its bundle's version.json here; ours names the npm package the page loads.
+  return { 'label-studio-backend': pkg.version, server: pkg.name, 'label-studio-frontend': { package: FRONTEND.package, version: FRONTEND.version } };
+}
+
 /**
  * The health check's path, with or without its trailing slash, in any case (routing
  * ignores case). It stays open to probes: no auth, any Host.
@@ -40,8 +46,7 @@ export function miscRouter(ctx: () => ProjectContext): Router {
 
   route(r, '/version', {
     get: (_req, res) => {
-      // 0.8 sent its bundle's version.json here; ours names the npm package the page loads.
-      res.json({ 'label-studio-backend': pkg.version, server: pkg.name, 'label-studio-frontend': { package: FRONTEND.package, version: FRONTEND.version } });
+      res.json(versionInfo());
     },
   });
 

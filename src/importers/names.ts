@@ -1,6 +1,7 @@
 // File names: which extension decides an input's kind, and the names imported files are
-// stored under in upload/. A stored name is "<content hash>-<sanitized base name>", so two
-// different files never share a name and no name can leave the folder.
+// stored under in upload/. A stored name is "<md5 hex of the content>-<sanitized base name>",
+// as Label Studio 0.8 named them (api.md §2.6), so the same file gets the same URL in both
+// servers and an upload of it again reuses the stored file; no name can leave the folder.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 
@@ -48,13 +49,15 @@ export function sanitizeBaseName(name: string): string {
 }
 
 /**
- * 32 hex digits of the SHA-256 of a file: the length of 0.8's md5 prefix, without md5's
- * constructible collisions (two different uploads must never get one name).
+ * The md5 of a file in hex, 0.8's prefix of a stored name. md5 collisions can be made on
+ * purpose, so a name being taken does not prove the bytes are the same: the stores compare
+ * them before reusing a stored file, and refuse a different file under a taken name
+ * (upload_conflict) rather than point a task at someone else's bytes.
  */
 export async function contentHash(path: string): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = createHash('md5');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex').slice(0, 32);
+  return hash.digest('hex');
 }
 
 export function storedName(hash: string, name: string): string {

@@ -151,6 +151,27 @@ export async function backendFromString(ctx: ProjectContext, text: string): Prom
   return (await checkedEntry(ctx, entryOf(ctx, { name, url }))).entry;
 }
 
+/**
+ * ML backends named on the command line (`--ml-backends URL|name=URL ...`, 0.8's form),
+ * saved without being contacted, as 0.8's init did: a backend started after the server is
+ * fine. A URL already connected is left as it is; a wrong URL or name is refused.
+ */
+export async function addBackendsFromCommandLine(ctx: ProjectContext, texts: readonly string[]): Promise<MlBackendEntry[]> {
+  let settings = (await ctx.store.config()).settings;
+  const added: MlBackendEntry[] = [];
+  for (const text of texts) {
+    const { name, url } = entryFromString(text, ctx.store.name);
+    const problem = urlProblem(url) ?? nameProblem(name);
+    if (problem) throw badRequest(`--ml-backends ${JSON.stringify(text)}: ${problem}`, 'invalid_ml_backend');
+    if (backendsOf(settings).some((b) => b.url === url)) continue;
+    const entry: MlBackendEntry = { url, name };
+    settings = withBackend(settings, entry);
+    added.push(entry);
+  }
+  if (added.length) await ctx.store.saveConfig(settings);
+  return added;
+}
+
 /** DELETE /api/models {"name"}: the first entry of that name (0.8), the backend not contacted. */
 export async function removeBackend(ctx: ProjectContext, name: unknown): Promise<void> {
   if (typeof name !== 'string' || name === '') throw badRequest('Give the backend\'s name: {"name": "<name>"} (or ?name=)');

@@ -68,7 +68,7 @@ export async function makeTestApp(
   // The app's projects: this one as the default, others (?project=, sessions) opened on use.
   let registry = new ProjectRegistry(settings, logger, project);
   const t: TestApp = {
-    app: createApp({ settings, logger, projects: registry }),
+    app: createApp({ settings, logger, projects: registry, deprecatedRoutes: true }),
     project,
     settings,
     engine: ENGINE,
@@ -78,7 +78,7 @@ export async function makeTestApp(
       await registry.close();
       t.project = project = await openProjectContext(settings, logger);
       registry = new ProjectRegistry(settings, logger, project);
-      t.app = createApp({ settings, logger, projects: registry });
+      t.app = createApp({ settings, logger, projects: registry, deprecatedRoutes: true });
     },
     async close() {
       await registry.close();

@@ -1,7 +1,11 @@
-// Label Studio 0.8's deprecated routes answer as their current counterparts.
+// Label Studio 0.8's deprecated routes answer as their current counterparts (the test
+// apps register them, as a server started from a command line does; see the last test).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { pino } from 'pino';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import { createApp } from '../../src/app.ts';
+import { ProjectRegistry } from '../../src/projects.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -40,5 +44,17 @@ describe('deprecated routes', () => {
 
     await request(t.app).delete('/api/tasks/delete').expect(204);
     expect((await request(t.app).get('/api/project')).body.task_count).toBe(0);
+  });
+
+  it('an app embedded through createApp has none of them unless asked (0.8 registered them in its CLI only)', async () => {
+    const logger = pino({ level: 'silent' });
+    const embedded = createApp({ settings: t.settings, logger, projects: new ProjectRegistry(t.settings, logger, t.project) });
+    await request(embedded).post('/api/import').send([{ text: 'a' }]).expect(404);
+    await request(embedded).get('/api/projects/1/completions_ids/').expect(404);
+    await request(embedded).post('/api/remove-ml-backend').send({ name: 'x' }).expect(404);
+    await request(embedded).delete('/api/tasks/delete').expect(400); // a task id that is not a number
+    await request(embedded).get('/upload/anything.png').expect(404);
+    await request(embedded).post('/api/project/import').send([{ text: 'a' }]).expect(201);
+    await request(t.app).get('/api/projects/1/completions_ids/').expect(200);
   });
 });

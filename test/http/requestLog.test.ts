@@ -47,7 +47,7 @@ async function appLoggingAt(level: string) {
     await project.store.close();
     await rm(root, { recursive: true, force: true });
   };
-  return { app: createApp({ settings, logger, project }), lines };
+  return { app: createApp({ settings, logger, project, deprecatedRoutes: true }), lines };
 }
 
 /** The lines about one request, found by the id the client was sent. */

@@ -29,7 +29,7 @@ interface KindCase {
 }
 
 const bytes = async (c: string | Buffer) => (typeof c === 'string' ? sample(c) : c);
-const hash32 = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 32);
+const hash32 = (b: Buffer) => createHash('md5').update(b).digest('hex'); // 0.8's <md5>-<name>
 const url = (stored: string) => `/data/upload/${encodeURIComponent(stored)}`;
 
 async function hostedName(content: string | Buffer, sanitized: string): Promise<string> {

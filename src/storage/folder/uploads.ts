@@ -7,6 +7,7 @@ import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { fsyncDir } from './atomicFile.ts';
 import { resolveInside } from '../../util/paths.ts';
+import { AppError } from '../../errors.ts';
 import type { StoredUpload, UploadStore } from '../store.ts';
 
 interface PendingFile {
@@ -32,14 +33,43 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+const COMPARE_CHUNK = 64 * 1024;
+
+/** Whether two files hold the same bytes (sizes first, then a chunk at a time). */
+export async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+  if (sa.size !== sb.size) return false;
+  const [fa, fb] = await Promise.all([open(a, 'r'), open(b, 'r')]);
+  try {
+    const ba = Buffer.alloc(COMPARE_CHUNK);
+    const bb = Buffer.alloc(COMPARE_CHUNK);
+    for (let pos = 0; pos < sa.size; pos += COMPARE_CHUNK) {
+      const [ra, rb] = await Promise.all([fa.read(ba, 0, COMPARE_CHUNK, pos), fb.read(bb, 0, COMPARE_CHUNK, pos)]);
+      if (ra.bytesRead !== rb.bytesRead || !ba.subarray(0, ra.bytesRead).equals(bb.subarray(0, rb.bytesRead))) return false;
+    }
+    return true;
+  } finally {
+    await Promise.all([fa.close(), fb.close()]);
+  }
+}
+
+/** A different file under a taken name: its md5 collides with the stored one's. */
+export function uploadConflict(name: string): AppError {
+  return new AppError('upload_conflict', `A different file is already stored as upload/${name} (same md5 and name, other bytes); nothing was imported`);
+}
+
 /**
  * Moves one temporary file to upload/<name>: synced, then renamed into place (copied
  * first across devices). Returns false when the file was there already.
  */
 async function place(dir: string, upload: PendingFile): Promise<boolean> {
   const target = join(dir, upload.name);
-  // The name is the content's hash: an existing file with it has these bytes already.
-  if (await exists(target)) return false;
+  // The name is the content's md5: a file with it is these bytes (uploaded before) unless
+  // someone made an md5 collision, which is refused rather than served in their place.
+  if (await exists(target)) {
+    if (await sameBytes(target, upload.tempPath)) return false;
+    throw uploadConflict(upload.name);
+  }
   await fsyncFile(upload.tempPath);
   try {
     await rename(upload.tempPath, target);

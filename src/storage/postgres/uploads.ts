@@ -4,6 +4,7 @@
 // covers, cut with substring().
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { AppError } from '../../errors.ts';
 import type { StoredUpload, UploadStore } from '../store.ts';
 import type { PostgresDatabase, Queryable } from './database.ts';
 
@@ -52,14 +53,31 @@ export class PostgresUploads implements UploadStore {
     return this.db.transaction(async (c) => {
       const added: string[] = [];
       for (const f of files) {
-        // Named by content: a file of that name has these bytes already.
+        // Named by content (md5): a file of that name is these bytes, uploaded before, unless
+        // someone made an md5 collision, which is refused rather than served in their place.
         const claimed = await c.query('INSERT INTO uploads (project_id, name, size) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING RETURNING name', [this.projectId, f.name]);
-        if (claimed.rowCount === 0) continue;
+        if (claimed.rowCount === 0) {
+          if (await this.sameBytes(c, f.name, f.tempPath)) continue;
+          throw new AppError('upload_conflict', `A different file is already stored as upload/${f.name} (same md5 and name, other bytes); nothing was imported`);
+        }
         await this.writeChunks(c, f.name, f.tempPath);
         added.push(f.name);
       }
       return added;
     });
+  }
+
+  /** Whether the stored file holds the bytes of the file at path, compared a chunk at a time. */
+  private async sameBytes(c: Queryable, name: string, path: string): Promise<boolean> {
+    const { rows } = await c.query<{ size: string | number }>('SELECT size FROM uploads WHERE project_id = $1 AND name = $2', [this.projectId, name]);
+    let n = 0;
+    let size = 0;
+    for await (const chunk of fixedChunks(path)) {
+      const { rows: stored } = await c.query<{ bytes: Buffer }>('SELECT bytes FROM upload_chunks WHERE project_id = $1 AND name = $2 AND n = $3', [this.projectId, name, n++]);
+      if (!stored[0]?.bytes.equals(chunk)) return false;
+      size += chunk.length;
+    }
+    return Number(rows[0]?.size) === size;
   }
 
   private async writeChunks(c: Queryable, name: string, path: string): Promise<void> {
