@@ -16,7 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['pages'],
   ['projects.ts'],
   ['services'],
-  ['ml'],
+  ['ml', 'cloud'],
   ['importers', 'exporters'],
   ['labelConfig'],
   ['storage'],
