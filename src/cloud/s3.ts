@@ -8,7 +8,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -69,15 +69,20 @@ export class S3Bucket implements Bucket {
     return `s3://${this.options.bucket}/${key}`;
   }
 
+  /**
+   * ListObjects (version 1) paged by Marker = the last key of the previous page: every
+   * S3-compatible server has it, and s3rver's version 2 answers a truncated listing with an
+   * error under OpenSSL 3 (its continuation tokens are DES-encrypted).
+   */
   async *list(prefix: string, signal: AbortSignal): AsyncIterable<string[]> {
-    let token: string | undefined;
-    do {
-      const page = await call(() =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix || undefined, ContinuationToken: token }), { abortSignal: signal }),
-      );
-      yield (page.Contents ?? []).map((o) => o.Key!).filter((k) => k !== undefined && !k.endsWith('/'));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    let marker: string | undefined;
+    for (;;) {
+      const page = await call(() => this.client.send(new ListObjectsCommand({ Bucket: this.options.bucket, Prefix: prefix || undefined, Marker: marker }), { abortSignal: signal }));
+      const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => k !== undefined);
+      yield keys.filter((k) => !k.endsWith('/'));
+      if (!page.IsTruncated || keys.length === 0) return;
+      marker = page.NextMarker ?? keys[keys.length - 1];
+    }
   }
 
   async read(key: string, maxBytes: number, signal: AbortSignal): Promise<Buffer> {

@@ -28,6 +28,8 @@ export interface S3TestServer {
   close(): Promise<void>;
 }
 
+const pathOf = (line: string) => new URL(line.split(' ')[1]!, 'http://x').pathname;
+
 export async function startS3(buckets: string[]): Promise<S3TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'ls-s3-'));
   let port = 0;
@@ -35,8 +37,8 @@ export async function startS3(buckets: string[]): Promise<S3TestServer> {
   const t: S3TestServer = {
     url: '',
     requests: [],
-    objectGets: (bucket) => t.requests.filter((r) => r.startsWith(`GET /${bucket}/`) && !/[?&]list-type=/.test(r)),
-    listings: (bucket) => t.requests.filter((r) => r.startsWith(`GET /${bucket}`) && /[?&]list-type=2/.test(r)),
+    objectGets: (bucket) => t.requests.filter((r) => r.startsWith('GET ') && !['', '/'].includes(pathOf(r).slice(bucket.length + 1)) && pathOf(r).startsWith(`/${bucket}/`)),
+    listings: (bucket) => t.requests.filter((r) => r.startsWith('GET ') && [`/${bucket}`, `/${bucket}/`].includes(pathOf(r))),
     async put(bucket, key, body) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },
