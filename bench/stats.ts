@@ -3,6 +3,7 @@
 // Usage: npx tsx bench/stats.ts [tasks=200000]
 import { MlRuntime } from '../src/ml/runtime.ts';
 import { mlOptions } from '../src/projects.ts';
+import { CloudRuntime, cloudOptions } from '../src/cloud/runtime.ts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ await writeFile(join(dir, 'tasks.json'), '{\n' + lines.join(',\n') + '\n}\n');
 const store = await FolderStore.open(dir, 'p', {});
 const settings = testSettings({ PROJECTS_DIR: root });
 const log = pino({ level: 'silent' });
-const ctx = { store, settings, log, ml: new MlRuntime(mlOptions(settings), log) };
+const ctx = { store, settings, log, ml: new MlRuntime(mlOptions(settings), log), cloud: new CloudRuntime(store, cloudOptions(settings), log) };
 for (let run = 1; run <= 3; run++) {
   const t0 = performance.now();
   const stats = await projectStats(ctx);
@@ -46,5 +47,6 @@ for (let run = 1; run <= 3; run++) {
   console.log(`stats #${run}: ${stats.tasks.total} tasks, ${stats.completions.total} completions, ${stats.per_day.length} day rows, in ${ms.toFixed(0)} ms`);
 }
 await ctx.ml.close();
+await ctx.cloud.close();
 await store.close({ checkpoint: false });
 await rm(root, { recursive: true, force: true });

@@ -28,6 +28,8 @@ export const ERROR_CATALOGUE = {
   single_project: { status: 400, means: 'A multi-project request to a server that serves one project.' },
   example_failed: { status: 400, means: 'No example task can be made for this config, or the example request is malformed.' },
   no_ml_backend: { status: 400, means: 'An ML route needs a backend and the project has none (detail is 0.8\'s "No ML backend").' },
+  invalid_storage_settings: { status: 400, means: 'Storage settings refused (api.md §5.12); errors names each field with its messages, as 0.8\'s form did.' },
+  storage_update_failed: { status: 400, means: 'The cloud storage could not be set up (no such bucket, no access, an endpoint CLOUD_STORAGE_ALLOW does not let through); nothing was changed.' },
   invalid_ml_backend: { status: 400, means: 'An ML backend name or URL is wrong, or its address is one ML_BACKEND_ALLOW does not let through.' },
   // 401-429: who may do what.
   unauthorized: { status: 401, means: 'HTTP Basic credentials are missing or wrong.' },
@@ -60,6 +62,7 @@ export const ERROR_CATALOGUE = {
   internal: { status: 500, means: 'A bug in this server; the log has the request id and the stack.' },
   ml_backend_unreachable: { status: 502, means: 'No ML backend could be reached (connection refused, DNS, or none answers /health); nothing was changed.' },
   ml_backend_failed: { status: 502, means: 'An ML backend answered with an error or with something that is not what its protocol says; detail quotes it.' },
+  cloud_storage_unreachable: { status: 502, means: 'The cloud storage could not be reached while setting it up (connection refused, DNS, timeout); nothing was changed.' },
   ml_backend_timeout: { status: 504, means: 'An ML backend did not answer within its timeout (ML_TIMEOUT_*).' },
   project_unavailable: { status: 503, means: 'The project cannot be opened (a damaged folder); detail names it and why. Other projects keep serving.' },
   storage_unavailable: { status: 503, means: 'The project store cannot be written or reached (an I/O error); retry later.' },

@@ -12,6 +12,7 @@ import { storeWhenReachable } from './storage/retryingStore.ts';
 import type { ProjectStore } from './storage/store.ts';
 import { AppError, isSystemError } from './errors.ts';
 import { MlRuntime } from './ml/runtime.ts';
+import { CloudRuntime, cloudOptions } from './cloud/runtime.ts';
 
 /** The ML runtime's options, from the settings (timeouts are seconds there). */
 export function mlOptions(settings: Settings): ConstructorParameters<typeof MlRuntime>[0] {
@@ -33,6 +34,13 @@ export function mlOptions(settings: Settings): ConstructorParameters<typeof MlRu
   };
 }
 
+/** A project's context; its cloud source starts syncing in the background. */
+function contextOf(store: ProjectStore, settings: Settings, log: Logger): ProjectContext {
+  const cloud = new CloudRuntime(store, cloudOptions(settings), log);
+  cloud.start();
+  return { store, settings, log, ml: new MlRuntime(mlOptions(settings), log), cloud };
+}
+
 export async function openProjectContext(
   settings: Settings,
   log: Logger,
@@ -40,7 +48,7 @@ export async function openProjectContext(
   extra: Pick<OpenOptions, 'openJournalFile'> = {},
 ): Promise<ProjectContext> {
   const store = settings.STORE_URL ? await openPostgresProject(settings, log, name) : await openFolderProject(settings, log, name, extra);
-  return { store, settings, log, ml: new MlRuntime(mlOptions(settings), log) };
+  return contextOf(store, settings, log);
 }
 
 /**
@@ -144,7 +152,7 @@ export class ProjectRegistry {
 
   private async openContext(name: string): Promise<ProjectContext> {
     const store = this.settings.STORE_URL ? await this.openPostgres(name) : await openFolderProject(this.settings, this.log, name, {});
-    return { store, settings: this.settings, log: this.log, ml: new MlRuntime(mlOptions(this.settings), this.log) };
+    return contextOf(store, this.settings, this.log);
   }
 
   private db(): Promise<PostgresDatabase> {
@@ -232,6 +240,7 @@ export class ProjectRegistry {
     for (const c of contexts) {
       if (c.status !== 'fulfilled') continue;
       await c.value.ml.close().catch(() => {});
+      await c.value.cloud.close().catch(() => {});
       await c.value.store.close().catch((err: unknown) => (failure ??= err));
     }
     if (this.database) await (await this.database.catch(() => undefined))?.close();

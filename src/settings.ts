@@ -51,6 +51,16 @@ const allowListOrNone = z.string().transform((v, ctx) => {
   }
 });
 
+/** An http(s) URL, or empty. */
+const httpUrl = z.string().refine((v) => {
+  if (v === '') return true;
+  try {
+    return ['http:', 'https:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'an http:// or https:// URL');
+
 const positiveInt = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().positive());
 const wholeNumber = z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().min(0));
 
@@ -203,6 +213,24 @@ export const settingsSchema = z.object({
    * the public internet (loopback, private, link-local ...): none by default.
    */
   FETCH_ALLOW: allowList.default(ALLOW_NOTHING),
+  // Cloud storages (src/cloud/, api.md §6.3): S3 and GCS sources and targets.
+  /** How often a cloud source lists its bucket for new objects (0.8: every 30 s). */
+  CLOUD_SYNC_INTERVAL_SECONDS: seconds.default(30),
+  /** Time one call to a cloud storage may take (listing a page, reading or writing an object). */
+  CLOUD_TIMEOUT_SECONDS: seconds.default(30),
+  /**
+   * Hosts and ranges cloud storage endpoints may be at although they are not public (a
+   * MinIO beside the server: 127.0.0.1, 10.0.0.0/8 ...): none by default. A storage's
+   * endpoint_url is chosen by whoever may change the project's settings, so it is checked
+   * like a URL import's host.
+   */
+  CLOUD_STORAGE_ALLOW: allowList.default(ALLOW_NOTHING),
+  /** S3 endpoint for storages that name none (MinIO, another S3-compatible service); empty: AWS. */
+  S3_ENDPOINT: httpUrl.default(''),
+  /** Region of S3 storages that name none (0.8's S3_REGION). */
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Google Cloud Storage JSON API endpoint for storages that name none; empty: Google's. */
+  GCS_ENDPOINT: httpUrl.default(''),
   /**
    * Time a client may take to send a request's headers, in milliseconds. Node's 60 s lets
    * a client that sends a header line now and then (slowloris) hold a connection a

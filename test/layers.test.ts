@@ -17,7 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['pages'],
   ['projects.ts'],
   ['services'],
-  ['ml'],
+  ['ml', 'cloud'],
   ['importers', 'exporters'],
   ['labelConfig'],
   ['storage'],

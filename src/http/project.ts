@@ -13,6 +13,7 @@ import { route } from './methods.ts';
 import { importHandler } from './import.ts';
 import { patchProject } from '../services/settings.ts';
 import { projectStats } from '../services/stats.ts';
+import { saveStorageSettings, storageSettingsForms, syncStorages } from '../services/storage.ts';
 
 export function projectRouter(ctx: () => ProjectContext): Router {
   const r = Router();
@@ -55,6 +56,32 @@ export function projectRouter(ctx: () => ProjectContext): Router {
   });
 
   route(r, '/api/project/import', { post: importHandler(ctx) });
+
+  route(r, '/api/project/storage-settings', {
+    get: async (_req, res) => {
+      res.json(await storageSettingsForms(ctx()));
+    },
+    post: async (req, res) => {
+      await saveStorageSettings(ctx(), req.query as Record<string, unknown>, req.body);
+      res.status(201).json({ result: 'ok' });
+    },
+  });
+
+  // Not in 0.8: what each cloud storage did last (this server process's view).
+  route(r, '/api/project/storage-status', {
+    get: async (_req, res) => {
+      res.json(ctx().cloud.status());
+    },
+  });
+
+  // Not in 0.8: sync the source now (answered when done), retry the target's queue now.
+  route(r, '/api/project/storage-sync', {
+    post: async (req, res) => {
+      const c = ctx();
+      await syncStorages(c, req.query as Record<string, unknown>);
+      res.json(c.cloud.status());
+    },
+  });
 
   route(r, '/api/project/stats', {
     get: async (_req, res) => {

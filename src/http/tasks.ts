@@ -11,6 +11,7 @@ import {
   updateCompletion,
 } from '../services/completions.ts';
 import { withLivePredictions } from '../services/models.ts';
+import { withSignedUrls } from '../services/storage.ts';
 import { annotatorOf } from './auth.ts';
 import { parseId } from './errors.ts';
 import { route } from './methods.ts';
@@ -37,7 +38,7 @@ export function tasksRouter(ctx: () => ProjectContext): Router {
     get: async (req, res) => {
       const id = parseId(req.params.id, 'task id');
       const c = ctx();
-      const view = await withLivePredictions(c, taskView(await requireTask(c, id)));
+      const view = await withLivePredictions(c, await withSignedUrls(c, taskView(await requireTask(c, id))));
       if (req.query.pretty) res.type('application/json').send(JSON.stringify(view, null, 2) + '\n');
       else res.json(view);
     },

@@ -79,6 +79,7 @@ export async function submitCompletion(ctx: ProjectContext, taskId: number, rawB
     return { file: sortKeysDeep({ ...file, completions }) as CompletionFile, release: true, value: { id: newId, created: true } };
   });
   if (saved === undefined) throw taskNotFound(taskId);
+  ctx.cloud.targetChanged([taskId]);
   // A new labeled example counts towards automatic training (ml_train_every).
   if (saved.created && !cancelled) noteNewCompletion(ctx);
   return saved.id;
@@ -103,6 +104,7 @@ export async function updateCompletion(ctx: ProjectContext, taskId: number, comp
     return { file: sortKeysDeep({ ...file, completions }) as CompletionFile, value: true };
   });
   if (done === undefined) throw taskNotFound(taskId);
+  ctx.cloud.targetChanged([taskId]);
 }
 
 /** DELETE /api/tasks/<id>/completions/<cid>: the file stays, possibly with an empty list. */
@@ -118,6 +120,7 @@ export async function deleteCompletion(ctx: ProjectContext, taskId: number, comp
     return { file: { ...file, completions }, highestId: state.highestId, value: true };
   });
   if (done === undefined) throw taskNotFound(taskId);
+  ctx.cloud.targetChanged([taskId]);
 }
 
 /** DELETE /api/tasks/<id>/completions: the task goes back to the stream. */
@@ -125,12 +128,15 @@ export async function deleteTaskCompletions(ctx: ProjectContext, taskId: number)
   await requireDeleteAllowed(ctx);
   const done = await ctx.store.changeCompletions(taskId, (state) => (state.file ? { file: null, highestId: state.highestId, value: true } : { value: true }));
   if (done === undefined) throw taskNotFound(taskId);
+  ctx.cloud.targetChanged([taskId]);
 }
 
 /** DELETE /api/completions: gated like the per-task deletes (0.8 did not gate it). */
 export async function deleteAllCompletions(ctx: ProjectContext): Promise<void> {
   await requireDeleteAllowed(ctx);
+  const ids = await ctx.store.completedIds();
   await ctx.store.deleteAllCompletions();
+  ctx.cloud.targetChanged(ids);
 }
 
 /** Ids of tasks with a completions file (0.8's "completed"), ascending. */

@@ -4,7 +4,7 @@
 // as one journal record (all-or-nothing: a failure after the files were written removes
 // them again). Imported completions go to completions files only (0.8 also left a copy
 // inside tasks.json, which resurfaced later).
-import type { CompletionFile, JsonObject, NewTask, Task } from '../domain/types.ts';
+import type { NewTask } from '../domain/types.ts';
 import { AppError } from '../errors.ts';
 import { validateImportItems } from '../importers/validateTasks.ts';
 import { ImportFailure, NO_TASKS, tooManyTasks } from '../importers/errors.ts';
@@ -14,10 +14,10 @@ import { dropDuplicates } from '../importers/dedupe.ts';
 import { withUploads } from '../importers/uploads.ts';
 import { MAX_IMPORT_CHARS, recordChars, tooLargeToStore } from '../importers/recordSize.ts';
 import type { InputFile, PendingUpload } from '../importers/types.ts';
-import { sortKeysDeep } from '../util/json.ts';
 import type { ProjectContext } from './context.ts';
 import { currentDataTypes, parsedOrNull, taskRulesOf } from './project.ts';
 import { dataHash } from '../domain/dataHash.ts';
+import { newTaskRecords } from '../importers/records.ts';
 
 export interface ImportResult {
   task_count: number;
@@ -179,34 +179,14 @@ export async function importUrl(ctx: ProjectContext, url: string, work: ImportWo
   return importFiles(ctx, [file], work, options);
 }
 
-/** The records of new tasks from id firstId on: tasks.json entries and completions files. */
-export function newTaskRecords(newTasks: NewTask[], firstId: number, now: number): { tasks: Task[]; files: CompletionFile[] } {
-  const tasks: Task[] = [];
-  const files: CompletionFile[] = [];
-  let id = firstId;
-  for (const nt of newTasks) {
-    const task: Task = { id, data: nt.data };
-    if (nt.predictions) task.predictions = nt.predictions;
-    if (nt.completions && nt.completions.length) {
-      // Saved as if submitted: ids task*1000 + position, created_at = now.
-      const completions = nt.completions.map((c, i) => {
-        const { was_cancelled, skipped, ...rest } = c as JsonObject;
-        const out: JsonObject = { ...rest, id: id * 1000 + i + 1, created_at: now };
-        if (was_cancelled || skipped) out.was_cancelled = true;
-        return out;
-      });
-      files.push(sortKeysDeep({ id, data: nt.data, completions }) as CompletionFile);
-    }
-    tasks.push(task);
-    id++;
-  }
-  return { tasks, files };
-}
+export { newTaskRecords };
 
 export async function storeNewTasks(ctx: ProjectContext, newTasks: NewTask[], formats: Record<string, number>, startedAt: number): Promise<ImportResult> {
   const now = Math.floor(Date.now() / 1000);
   // The store picks the first id (max + 1) in the same step as it takes the tasks.
   const ids = newTasks.length ? await ctx.store.addTasks((firstId) => newTaskRecords(newTasks, firstId, now)) : [];
+  // Tasks that came with completions have completions files for a cloud target to write.
+  ctx.cloud.targetChanged(ids.filter((_, i) => newTasks[i]!.completions?.length));
   return {
     task_count: ids.length,
     completion_count: newTasks.reduce((n, t) => n + (t.completions?.length ?? 0), 0),

@@ -5,6 +5,7 @@ import type { ProjectContext } from './context.ts';
 import { samplingOf } from './project.ts';
 import { taskView } from './tasks.ts';
 import { withLivePredictions } from './models.ts';
+import { withSignedUrls } from './storage.ts';
 
 /**
  * annotator undefined (a plain curl loop) reserves nothing and ignores reservations of
@@ -14,5 +15,5 @@ import { withLivePredictions } from './models.ts';
 export async function nextTask(ctx: ProjectContext, annotator: string | undefined): Promise<JsonObject | undefined> {
   const { settings } = await ctx.store.config();
   const stored = await ctx.store.next(annotator, samplingOf(settings));
-  return stored && withLivePredictions(ctx, taskView(stored));
+  return stored && withLivePredictions(ctx, await withSignedUrls(ctx, taskView(stored)));
 }

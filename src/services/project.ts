@@ -6,6 +6,7 @@ import { validateLabelConfigAsync, type ValidationResult } from '../labelConfig/
 import { producers, type TaskRules } from '../labelConfig/taskRules.ts';
 import { AppError } from '../errors.ts';
 import type { ProjectContext } from './context.ts';
+import { readablePath } from './storage.ts';
 
 const AVAILABLE_STORAGES = [
   ['s3', 'Amazon S3'],
@@ -63,7 +64,6 @@ export async function serializeProject(ctx: ProjectContext): Promise<JsonObject>
     const type = (settings[role] as JsonObject | undefined)?.type;
     return role === 'source' ? type !== 's3' && type !== 'gcs' : type !== 's3-completions' && type !== 'gcs-completions';
   };
-  const where = ctx.store.location;
   return {
     project_name: ctx.store.name,
     task_count: counts.tasks,
@@ -73,11 +73,11 @@ export async function serializeProject(ctx: ProjectContext): Promise<JsonObject>
     can_manage_tasks: local('source'),
     can_manage_completions: local('target'),
     can_delete_tasks: local('source') && local('target'),
-    source_storage: { readable_path: `${where}/tasks.json` },
-    target_storage: { readable_path: `${where}/completions` },
+    source_storage: { readable_path: readablePath(ctx, settings, 'source') },
+    target_storage: { readable_path: readablePath(ctx, settings, 'target') },
     available_storages: AVAILABLE_STORAGES,
-    source_syncing: false,
-    target_syncing: false,
+    source_syncing: ctx.cloud.sourceSyncing,
+    target_syncing: ctx.cloud.targetSyncing,
     data_types: parsedOrNull(labelConfig)?.dataTypes ?? {},
     label_config_line: labelConfigLine(labelConfig),
     // Inverted, as 0.8's UI reads it: true in single-project mode.

@@ -9,6 +9,7 @@ import type { ProjectContext } from './context.ts';
 import { currentDataTypes } from './project.ts';
 import { checkTaskData } from '../labelConfig/taskRules.ts';
 import { forgetTasksInBackends } from './models.ts';
+import { withSignedUrls } from './storage.ts';
 
 /** A completed task is its completions file plus the predictions of tasks.json; otherwise the entry. */
 export function taskView({ task, file }: StoredTask): JsonObject {
@@ -69,8 +70,8 @@ export function parseListQuery(q: Record<string, unknown>): ListQuery {
 
 export async function listTasks(ctx: ProjectContext, q: ListQuery): Promise<JsonObject[]> {
   const page = await ctx.store.page(q.order, (q.page - 1) * q.pageSize, q.pageSize);
-  return page.map((stored) => {
-    const task = listedTask(stored);
+  const tasks = await Promise.all(page.map((stored) => withSignedUrls(ctx, listedTask(stored))));
+  return tasks.map((task) => {
     if (q.fields === 'all') return task;
     // 0.8 failed with a 500 when a task lacked a requested key; missing keys are left out.
     const out: JsonObject = {};
@@ -89,11 +90,14 @@ export async function requireTask(ctx: ProjectContext, id: number): Promise<Stor
 
 export async function deleteTask(ctx: ProjectContext, id: number): Promise<void> {
   if (!(await ctx.store.deleteTask(id))) throw taskNotFound(id);
+  ctx.cloud.targetChanged([id]);
 }
 
 /** Also tells the ML backends to forget the project (0.8's /delete; not waited for). */
 export async function deleteAllTasks(ctx: ProjectContext): Promise<void> {
+  const completed = await ctx.store.completedIds();
   await ctx.store.deleteAllTasks();
+  ctx.cloud.targetChanged(completed);
   forgetTasksInBackends(ctx);
 }
 
@@ -132,7 +136,7 @@ function withData(file: CompletionFile, data: JsonObject): CompletionFile {
 export async function patchTask(ctx: ProjectContext, id: number, body: unknown): Promise<JsonObject> {
   await requireTask(ctx, id); // an unknown task is a 404 whatever the body
   const changes = taskChanges(ctx, await currentDataTypes(ctx), body, false);
-  return ctx.store.changeTask(id, (current) => {
+  const changed = await ctx.store.changeTask(id, (current) => {
     if (!current) throw taskNotFound(id);
     const task: Task = { ...current.task, ...changes };
     // The completions file keeps a copy of the data (0.8 never refreshed it); an explicit
@@ -140,6 +144,9 @@ export async function patchTask(ctx: ProjectContext, id: number, body: unknown):
     const file = current.file && changes.data ? withData(current.file, changes.data) : undefined;
     return { task, ...(file && { file }), value: taskView({ task, file: file ?? current.file }) };
   });
+  // The completions file holds a copy of the data: a cloud target writes it again.
+  ctx.cloud.targetChanged([id]);
+  return changed;
 }
 
 /**
@@ -152,10 +159,12 @@ export const MAX_TASK_ID = Math.floor(Number.MAX_SAFE_INTEGER / 1000) - 1;
 export async function putTask(ctx: ProjectContext, id: number, body: unknown): Promise<{ created: boolean; task: JsonObject }> {
   if (id > MAX_TASK_ID) throw badRequest(`task id must be at most ${MAX_TASK_ID}`, 'bad_id');
   const changes = taskChanges(ctx, await currentDataTypes(ctx), body, true);
-  return ctx.store.changeTask(id, (current) => {
+  const changed = await ctx.store.changeTask(id, (current) => {
     const task: Task = { id, data: changes.data! };
     if (changes.predictions) task.predictions = changes.predictions;
     const file = current?.file ? withData(current.file, task.data) : undefined;
     return { task, ...(file && { file }), value: { created: !current, task: taskView({ task, file }) } };
   });
+  ctx.cloud.targetChanged([id]);
+  return changed;
 }

@@ -17,6 +17,7 @@ const STORE_METHODS = new Set([
   'completedIds',
   'completionFiles',
   'dataHashesPresent',
+  'sourceKeysSeen',
   'addTasks',
   'changeTask',
   'deleteTask',

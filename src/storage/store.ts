@@ -102,6 +102,22 @@ export interface UploadStore {
   list(): AsyncIterable<string>;
 }
 
+/**
+ * What addTasks stores in one change: tasks.json entries, the completions files of those
+ * that came with completions, and, for a cloud source sync, the objects it accounts for.
+ */
+export interface NewTaskRecords {
+  tasks: Task[];
+  files: CompletionFile[];
+  /**
+   * Cloud source objects (their s3:// or gs:// URI) this change accounts for: the task
+   * made of each, or null for an object that was refused (not a task the config can
+   * show). Remembered with the tasks, in the same change, so a sync is incremental and a
+   * crash between "task stored" and "key seen" cannot happen (src/cloud/sourceSync.ts).
+   */
+  sourceKeys?: [uri: string, taskId: number | null][];
+}
+
 export interface ProjectStore {
   /** The project's name (its folder name). */
   readonly name: string;
@@ -139,9 +155,18 @@ export interface ProjectStore {
    * Adds tasks as one all-or-nothing change. `build` gets the first free id (the highest
    * id + 1, or 0, as 0.8) and returns the tasks with ascending ids from it (consecutive for
    * an import; a project copied in keeps its gaps), and the completions files of those that
-   * came with completions. Returns the ids.
+   * came with completions (and the cloud objects they were made of). Returns the ids.
    */
-  addTasks(build: (firstId: number) => { tasks: Task[]; files: CompletionFile[] }): Promise<number[]>;
+  addTasks(build: (firstId: number, seen: ReadonlySet<string>) => NewTaskRecords, sourceUris?: readonly string[]): Promise<number[]>;
+  /**
+   * Which of these cloud object URIs a source sync has accounted for (made a task of, or
+   * refused). O(uris given), whatever the project's size. addTasks looks them up again
+   * inside its change (the `seen` it passes to build, among `sourceUris`), so two servers
+   * syncing one bucket into one PostgreSQL project never both make a task of one object.
+   * deleteAllTasks forgets them (the bucket is listed afresh); deleteTask does not (a
+   * deleted task does not come back at the next sync).
+   */
+  sourceKeysSeen(uris: readonly string[]): Promise<Set<string>>;
   /** Creates or replaces task `id`, atomically with reading it; `change` may throw to refuse. */
   changeTask<T>(id: number, change: (current: StoredTask | undefined) => TaskChange<T>): Promise<T>;
   /** Deletes a task and its completions file; false when there was none. */

@@ -810,6 +810,48 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('cloud source keys', () => {
+      const uri = (k: string) => `s3://bucket/${k}`;
+      /** What a sync does: tasks for the URIs not seen yet (a refused one gets null). */
+      const sync = (store: ProjectStore, keys: string[], refused: string[] = []) =>
+        store.addTasks(
+          (first, seen) => {
+            const fresh = keys.filter((k) => !seen.has(uri(k)));
+            const made = fresh.filter((k) => !refused.includes(k));
+            const tasks = made.map((k, i) => ({ id: first + i, data: { image: uri(k) } }));
+            const sourceKeys: [string, number | null][] = fresh.map((k) => [uri(k), refused.includes(k) ? null : first + made.indexOf(k)]);
+            return { tasks, files: [], sourceKeys };
+          },
+          keys.map(uri),
+        );
+
+      it('remembers the objects a sync accounted for, with their tasks, across a restart', async () => {
+        const made = await fresh();
+        let store = made.store;
+        expect(await sync(store, ['a.jpg', 'b.jpg', 'bad.jpg'], ['bad.jpg'])).toEqual([0, 1]);
+        expect(await store.sourceKeysSeen([uri('a.jpg'), uri('bad.jpg'), uri('c.jpg')])).toEqual(new Set([uri('a.jpg'), uri('bad.jpg')]));
+        // Seen ones are passed to build as seen, and not added again.
+        expect(await sync(store, ['a.jpg', 'c.jpg'])).toEqual([2]);
+        // Only refused keys: remembered although no task is made.
+        expect(await sync(store, ['worse.jpg'], ['worse.jpg'])).toEqual([]);
+        await store.close();
+        store = await made.reopenKeep();
+        expect(await store.sourceKeysSeen(['a.jpg', 'b.jpg', 'c.jpg', 'bad.jpg', 'worse.jpg', 'd.jpg'].map(uri))).toEqual(new Set(['a.jpg', 'b.jpg', 'c.jpg', 'bad.jpg', 'worse.jpg'].map(uri)));
+        expect((await store.get(2))!.task.data).toEqual({ image: uri('c.jpg') });
+        expect(await store.counts()).toEqual({ tasks: 3, completed: 0 });
+      });
+
+      it('a deleted task stays seen; deleting every task forgets them all', async () => {
+        const { store } = await fresh();
+        await sync(store, ['a', 'b']);
+        await store.deleteTask(0);
+        expect(await sync(store, ['a', 'b', 'c'])).toEqual([2]);
+        await store.deleteAllTasks();
+        expect(await store.sourceKeysSeen(['a', 'b', 'c'].map(uri))).toEqual(new Set());
+        expect(await sync(store, ['a', 'b'])).toEqual([0, 1]);
+      });
+    });
+
     describe('close and reopen', () => {
       it('keeps tasks, files, config, counts, facts, remembered ids and uploads', async () => {
         const made = await fresh();

@@ -119,7 +119,8 @@ describe('migrations', () => {
       await admin.connect();
       try {
         const { rows } = await admin.query('SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version');
-        expect(rows).toEqual([{ version: 1, n: 1 }]);
+        // Each migration applied once, whichever server did it.
+        expect(rows).toEqual((await readMigrations()).map((m) => ({ version: m.version, n: 1 })));
         expect((await admin.query("SELECT count(*)::int AS n FROM projects WHERE name = 'p'")).rows).toEqual([{ n: 1 }]);
         expect((await admin.query('SELECT count(*)::int AS n FROM project_counts')).rows).toEqual([{ n: 1 }]);
       } finally {

@@ -10,6 +10,7 @@ import type {
   CompletionsChange,
   CompletionsState,
   ConfigFacts,
+  NewTaskRecords,
   ProjectConfig,
   ProjectStore,
   StoredTask,
@@ -41,12 +42,14 @@ export const FILES = {
   completionIdMarks: 'completion-id-marks.json',
   /** What the indexes need of the tasks in tasks.json, and that file's size and CRC-32: a start that finds the same file need not parse it. */
   taskFacts: 'tasks.facts.json',
+  /** The cloud source objects accounted for: {"s3://bucket/key": task id or null}, one a line. */
+  sourceKeys: 'cloud-source-keys.json',
 } as const;
 
 /** One journal record: the whole new state of what changed. */
 type JournalRecord =
   | { t: 'config'; settings: ProjectSettings; labelConfig?: string }
-  | { t: 'tasks'; tasks: Task[]; files?: CompletionFile[] }
+  | { t: 'tasks'; tasks: Task[]; files?: CompletionFile[]; keys?: [string, number | null][] }
   | { t: 'task'; task: Task }
   | { t: 'deltask'; id: number; mark?: number }
   | { t: 'clear' }
@@ -86,6 +89,15 @@ export class FolderStore implements ProjectStore {
   private filesOnDisk = new Map<number, string>();
   private tasksDirty = false;
   private marksDirty = false;
+  /**
+   * The cloud source objects a sync has accounted for (store.ts sourceKeysSeen): URI →
+   * task id, or null when refused. In memory like the tasks, journaled with the tasks made
+   * of them, checkpointed to cloud-source-keys.json. Label Studio 0.8 kept a source.json
+   * (id → key) that it rebuilt from a full listing; this map is what lets a sync cost
+   * only the new objects.
+   */
+  private sourceKeys = new Map<string, number | null>();
+  private sourceKeysDirty = false;
   private checkpointRunning: Promise<void> | null = null;
   /**
    * A checkpoint failed after rotating the journal: journal.prev.jsonl is still needed. The
@@ -198,6 +210,8 @@ export class FolderStore implements ProjectStore {
     this.tasksFileKnown = known;
     const marks = await readJsonObjectFile(this.path(FILES.completionIdMarks));
     for (const [k, v] of Object.entries(marks ?? {})) if (typeof v === 'number') this.state.completionIdMarks.set(Number(k), v);
+    const keys = await readJsonObjectFile(this.path(FILES.sourceKeys));
+    for (const [k, v] of Object.entries(keys ?? {})) this.sourceKeys.set(k, typeof v === 'number' ? v : null);
   }
 
   /** Applies one record to memory and notes what the next checkpoint must write. */
@@ -211,7 +225,11 @@ export class FolderStore implements ProjectStore {
       case 'tasks':
         for (const t of r.tasks) s.putTask(t);
         for (const f of r.files ?? []) this.replay({ t: 'file', file: f });
-        this.tasksDirty = true;
+        if (r.keys?.length) {
+          for (const [uri, id] of r.keys) this.sourceKeys.set(uri, id);
+          this.sourceKeysDirty = true;
+        }
+        if (r.tasks.length) this.tasksDirty = true;
         return;
       case 'task':
         s.putTask(r.task);
@@ -227,6 +245,8 @@ export class FolderStore implements ProjectStore {
         for (const id of s.fileIdsUnordered()) this.dirtyFiles.add(id);
         for (const id of this.filesOnDisk.keys()) this.dirtyFiles.add(id);
         s.clearTasks();
+        this.sourceKeys.clear();
+        this.sourceKeysDirty = true;
         this.tasksDirty = true;
         this.marksDirty = true;
         return;
@@ -297,8 +317,18 @@ export class FolderStore implements ProjectStore {
           s.labelConfig = labelConfig;
         };
       }
-      case 'tasks':
-        return this.restoreEntities([...r.tasks.map((t) => t.id), ...(r.files ?? []).map((f) => f.id)]);
+      case 'tasks': {
+        const entities = this.restoreEntities([...r.tasks.map((t) => t.id), ...(r.files ?? []).map((f) => f.id)]);
+        const keys = (r.keys ?? []).map(([uri]) => [uri, this.sourceKeys.get(uri)] as const);
+        return () => {
+          entities();
+          for (const [uri, id] of keys) {
+            if (id === undefined) this.sourceKeys.delete(uri);
+            else this.sourceKeys.set(uri, id);
+          }
+          this.sourceKeysDirty = true;
+        };
+      }
       case 'task':
         return this.restoreEntities([r.task.id]);
       case 'deltask':
@@ -313,7 +343,12 @@ export class FolderStore implements ProjectStore {
         const tasks = s.page('id', 0, s.taskCount).map((id) => s.task(id)!);
         const files = [...s.fileIdsUnordered()].map((id) => s.file(id)!);
         const marks = [...s.completionIdMarks];
+        const keys = r.t === 'clear' ? new Map(this.sourceKeys) : undefined;
         return () => {
+          if (keys) {
+            this.sourceKeys = keys;
+            this.sourceKeysDirty = true;
+          }
           s.clearTasks();
           for (const f of files) s.putFile(f);
           for (const t of tasks) s.putTask(t);
@@ -425,12 +460,17 @@ export class FolderStore implements ProjectStore {
     return max === undefined ? 0 : max + 1;
   }
 
-  async addTasks(build: (firstId: number) => { tasks: Task[]; files: CompletionFile[] }): Promise<number[]> {
+  async addTasks(build: (firstId: number, seen: ReadonlySet<string>) => NewTaskRecords, sourceUris: readonly string[] = []): Promise<number[]> {
     // Built and committed in one synchronous run: no other change can take these ids.
-    const { tasks, files } = build(this.nextTaskId());
-    if (tasks.length === 0) return [];
-    await this.commit({ t: 'tasks', tasks, files });
+    const seen = new Set(sourceUris.filter((u) => this.sourceKeys.has(u)));
+    const { tasks, files, sourceKeys } = build(this.nextTaskId(), seen);
+    if (tasks.length === 0 && !sourceKeys?.length) return [];
+    await this.commit(sourceKeys?.length ? { t: 'tasks', tasks, files, keys: sourceKeys } : { t: 'tasks', tasks, files });
     return tasks.map((t) => t.id);
+  }
+
+  async sourceKeysSeen(uris: readonly string[]): Promise<Set<string>> {
+    return new Set(uris.filter((u) => this.sourceKeys.has(u)));
   }
 
   async changeTask<T>(id: number, change: (current: StoredTask | undefined) => TaskChange<T>): Promise<T> {
@@ -515,16 +555,19 @@ export class FolderStore implements ProjectStore {
     const taskFacts = this.tasksDirty ? s.taskFacts() : null;
     const files = [...this.dirtyFiles].map((id) => [id, s.fileText(id)] as const);
     const marks = this.marksDirty ? Object.fromEntries(s.completionIdMarks) : null;
+    const sourceKeys = this.sourceKeysDirty ? [...this.sourceKeys] : null;
     this.tasksDirty = false;
     this.marksDirty = false;
+    this.sourceKeysDirty = false;
     this.dirtyFiles = new Set();
-    return { tasks, taskFacts, files, marks };
+    return { tasks, taskFacts, files, marks, sourceKeys };
   }
 
   /** A checkpoint that failed: what its snapshot was to write is dirty again. */
   private restoreDirty(snap: ReturnType<FolderStore['takeSnapshot']>): void {
     if (snap.tasks) this.tasksDirty = true;
     if (snap.marks) this.marksDirty = true;
+    if (snap.sourceKeys) this.sourceKeysDirty = true;
     for (const [id] of snap.files) this.dirtyFiles.add(id);
   }
 
@@ -558,11 +601,28 @@ export class FolderStore implements ProjectStore {
     const marks = async () => {
       if (snap.marks) await writeFileAtomic(this.path(FILES.completionIdMarks), JSON.stringify(snap.marks));
     };
+    const sourceKeys = async () => {
+      if (snap.sourceKeys) await this.writeSourceKeys(snap.sourceKeys);
+    };
     // Side by side: the disk flushes of the small files overlap the large write. Each file
     // is replaced atomically, and the journal that has all of it stays until every one is
     // written, so the order among them does not matter.
-    const results = await Promise.allSettled([files(), tasks(), marks(), this.writeConfigFiles()]);
+    const results = await Promise.allSettled([files(), tasks(), marks(), sourceKeys(), this.writeConfigFiles()]);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+
+  /** cloud-source-keys.json, streamed one entry a line; removed when there are none (no cloud source ever synced). */
+  private async writeSourceKeys(keys: readonly (readonly [string, number | null])[]): Promise<void> {
+    if (keys.length === 0) {
+      await unlink(this.path(FILES.sourceKeys)).catch(() => {});
+      return;
+    }
+    function* lines(): Generator<string> {
+      yield '{\n';
+      for (let i = 0; i < keys.length; i++) yield `${JSON.stringify(keys[i]![0])}: ${keys[i]![1]}${i === keys.length - 1 ? '' : ','}\n`;
+      yield '}\n';
+    }
+    await writeFileAtomic(this.path(FILES.sourceKeys), lines());
   }
 
   /**

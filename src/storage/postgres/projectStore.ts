@@ -13,6 +13,7 @@ import type {
   CompletionsChange,
   CompletionsState,
   ConfigFacts,
+  NewTaskRecords,
   ProjectConfig,
   ProjectStore,
   StoredTask,
@@ -248,13 +249,35 @@ export class PostgresProjectStore implements ProjectStore {
     await c.query('SELECT pg_advisory_xact_lock($1, 0)', [this.projectId]);
   }
 
-  async addTasks(build: (firstId: number) => { tasks: Task[]; files: CompletionFile[] }): Promise<number[]> {
+  async sourceKeysSeen(uris: readonly string[]): Promise<Set<string>> {
+    return this.seenKeys(this.db, uris);
+  }
+
+  private async seenKeys(c: Queryable, uris: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < uris.length; i += HASH_CHUNK) {
+      const { rows } = await c.query<{ uri: string }>('SELECT uri FROM cloud_source_keys WHERE project_id = $1 AND uri = ANY($2::text[])', [this.pid, uris.slice(i, i + HASH_CHUNK)]);
+      for (const r of rows) found.add(r.uri);
+    }
+    return found;
+  }
+
+  async addTasks(build: (firstId: number, seen: ReadonlySet<string>) => NewTaskRecords, sourceUris: readonly string[] = []): Promise<number[]> {
     const pid = this.pid;
     return this.db.transaction(async (c) => {
       await this.lockIds(c);
       const max = await c.query<{ max: number | null }>('SELECT max(id) AS max FROM tasks WHERE project_id = $1', [pid]);
       const firstId = max.rows[0]!.max === null ? 0 : max.rows[0]!.max! + 1;
-      const { tasks, files } = build(firstId);
+      // Under the id lock: another server's sync of the same objects has committed or waits.
+      const seen = sourceUris.length ? await this.seenKeys(c, sourceUris) : new Set<string>();
+      const { tasks, files, sourceKeys } = build(firstId, seen);
+      if (sourceKeys?.length) {
+        await c.query(
+          `INSERT INTO cloud_source_keys (project_id, uri, task_id)
+           SELECT $1, u, t FROM unnest($2::text[], $3::bigint[]) AS k(u, t) ON CONFLICT (project_id, uri) DO NOTHING`,
+          [pid, sourceKeys.map(([u]) => u), sourceKeys.map(([, t]) => t)],
+        );
+      }
       if (tasks.length === 0) return { ids: [], after: undefined };
       // Ascending from firstId; gaps are allowed (a project copied in keeps its ids).
       tasks.forEach((t, i) => {
@@ -361,6 +384,8 @@ export class PostgresProjectStore implements ProjectStore {
       await c.query('DELETE FROM output_labels WHERE project_id = $1', [pid]);
       // A project emptied of tasks starts over: ids from 0, no remembered completion ids.
       await c.query('DELETE FROM completion_marks WHERE project_id = $1', [pid]);
+      // And the bucket is listed afresh by the next sync.
+      await c.query('DELETE FROM cloud_source_keys WHERE project_id = $1', [pid]);
       await c.query('UPDATE project_counts SET tasks = 0, completed = 0 WHERE project_id = $1', [pid]);
     }, WHOLE_PROJECT);
   }
