@@ -54,6 +54,7 @@ export async function prepareInput(ctx: ProjectContext, format: InputFormat, pat
     collector,
     tempDir,
     publicUrl: ctx.settings.PUBLIC_URL,
+    urlQuery: '', // `start <project>` serves it as the server's own project
     maxBytes: Number.MAX_SAFE_INTEGER, // a local file: no upload limit
     maxDataKeys: ctx.settings.MAX_DATA_KEYS,
     archive: archiveBudget(ctx.settings.MAX_UPLOAD_SIZE),

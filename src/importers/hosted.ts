@@ -9,5 +9,5 @@ import { contentHash, storedName, uploadUrl } from './names.ts';
 export async function collectHosted(file: InputFile, ctx: CollectContext): Promise<void> {
   const stored = storedName(await contentHash(file.path), file.name);
   ctx.collector.hold({ storedName: stored, tempPath: file.path });
-  ctx.collector.add({ data: { [UNDEFINED_KEY]: uploadUrl(ctx.publicUrl, stored) } });
+  ctx.collector.add({ data: { [UNDEFINED_KEY]: uploadUrl(ctx.publicUrl, stored, ctx.urlQuery) } });
 }

@@ -84,6 +84,8 @@ export interface CollectOptions {
   dataTypes: Record<string, string>;
   tempDir: string;
   publicUrl: string;
+  /** '?project=<name>' on upload URLs of a project addressed by name, else ''. */
+  urlQuery?: string;
   maxTasks: number;
   /** The upload limit (MAX_UPLOAD_SIZE). */
   maxBytes: number;
@@ -98,6 +100,7 @@ export async function collectFiles(files: readonly InputFile[], options: Collect
     collector: new TaskCollector(options.maxTasks),
     tempDir: options.tempDir,
     publicUrl: options.publicUrl,
+    urlQuery: options.urlQuery ?? '',
     maxBytes: options.maxBytes,
     maxDataKeys: options.maxDataKeys,
     archive: archiveBudget(options.maxBytes),

@@ -64,7 +64,11 @@ export function storedName(hash: string, name: string): string {
   return `${hash}-${sanitizeBaseName(name)}`;
 }
 
-/** The URL a task gets for a stored file: PUBLIC_URL (may be '') + /data/upload/<name>. */
-export function uploadUrl(publicUrl: string, stored: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/data/upload/${encodeURIComponent(stored)}`;
+/**
+ * The URL a task gets for a stored file: PUBLIC_URL (may be '') + /data/upload/<name>, and
+ * `query` ('?project=<name>' in a project addressed by name, so that a browser's request
+ * for the file reaches that project; 0.8 ignores it and serves the same name).
+ */
+export function uploadUrl(publicUrl: string, stored: string, query = ''): string {
+  return `${publicUrl.replace(/\/+$/, '')}/data/upload/${encodeURIComponent(stored)}${query}`;
 }

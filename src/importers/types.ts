@@ -74,6 +74,8 @@ export interface CollectContext {
   tempDir: string;
   /** Prefix of /data/upload/... URLs ('' = relative). */
   publicUrl: string;
+  /** Suffix of those URLs: '?project=<name>' for a project addressed by name, else ''. */
+  urlQuery: string;
   /** The upload limit (MAX_UPLOAD_SIZE): also caps what archives expand to and what is read whole. */
   maxBytes: number;
   /** Most data keys one task may hold (MAX_DATA_KEYS): a wider CSV is refused at its header. */

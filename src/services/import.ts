@@ -144,6 +144,16 @@ export interface ImportWorkspace {
   tempDir: string;
 }
 
+/**
+ * What upload URLs of this project end with: a project other than the server's own, in
+ * single-user mode, is reached with ?project=<name> (in multi-session mode the session
+ * cookie chooses the project, as in 0.8).
+ */
+function uploadUrlQuery(ctx: ProjectContext): string {
+  if (ctx.settings.MULTI_SESSION || ctx.store.name === ctx.settings.PROJECT) return '';
+  return `?project=${encodeURIComponent(ctx.store.name)}`;
+}
+
 /** Collects and checks uploaded files (already on disk in the workspace), in request order. */
 export async function prepareFiles(ctx: ProjectContext, files: InputFile[], work: ImportWorkspace): Promise<PreparedImport> {
   const dataTypes = await currentDataTypes(ctx);
@@ -152,6 +162,7 @@ export async function prepareFiles(ctx: ProjectContext, files: InputFile[], work
       dataTypes,
       tempDir: work.tempDir,
       publicUrl: ctx.settings.PUBLIC_URL,
+      urlQuery: uploadUrlQuery(ctx),
       maxTasks: ctx.settings.MAX_TASKS_PER_IMPORT,
       maxBytes: ctx.settings.MAX_UPLOAD_SIZE,
       maxDataKeys: ctx.settings.MAX_DATA_KEYS,

@@ -66,6 +66,22 @@ describe('uploaded file names (<md5>-<name>, as 0.8)', () => {
     expect(await uploads(t)).toEqual(['011727d935627522ac74a1614abc37a6-img.png']);
   });
 
+  it('in a project addressed by name the URL carries ?project=, so the browser\'s request reaches that project', async () => {
+    const png = await readFile(LS082_UPLOAD);
+    await request(t.app).post('/api/projects').send({ name: 'pics' }).expect(201);
+    await request(t.app).post('/api/project/config?project=pics').send({ label_config: CONFIGS.image }).expect(201);
+    const res = await request(t.app).post('/api/project/import?project=pics').attach('file', png, 'img.png');
+    expect(res.status).toBe(201);
+    const task = await request(t.app).get(`/api/tasks/${res.body.new_task_ids[0]}?project=pics`).expect(200);
+    const url = task.body.data.image as string;
+    expect(url).toBe('/data/upload/011727d935627522ac74a1614abc37a6-img.png?project=pics');
+    const served = await bytesAt(t, url);
+    expect(served.status).toBe(200);
+    expect(served.body.equals(png)).toBe(true);
+    // The server's own project does not have it.
+    expect((await bytesAt(t, url.replace(/\?.*$/, ''))).status).toBe(404);
+  });
+
   it('the same bytes uploaded twice: two tasks, one URL, one stored file', async () => {
     const bytes = Buffer.from('not really a jpeg, but bytes all the same');
     const first = await importFile(t, bytes, 'photo.jpg');
